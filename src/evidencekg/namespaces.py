@@ -1,0 +1,133 @@
+"""The namespaces evidencekg uses, with the ontology's own as a closed namespace.
+
+``EKG`` is a :class:`rdflib.namespace.DefinedNamespace`: a misspelt term raises
+instead of silently minting a new IRI. A test keeps it in step with
+``ontology/evidence.ttl``.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+ONTOLOGY_IRI = URIRef("https://w3id.org/evidencekg/ontology")
+DEFAULT_BASE_IRI = "https://w3id.org/evidencekg/id/"
+
+BIBO = Namespace("http://purl.org/ontology/bibo/")
+DC = Namespace("http://purl.org/dc/elements/1.1/")
+
+
+class EKG(DefinedNamespace):
+    """Terms of the evidencekg ontology."""
+
+    _NS = Namespace("https://w3id.org/evidencekg/ontology#")
+    _fail = True
+
+    ActiveComparatorArmRole: URIRef
+    AllParticipantsRole: URIRef
+    Association: URIRef
+    BeforeAfterComparison: URIRef
+    BetweenGroupComparison: URIRef
+    CaseControlStudy: URIRef
+    CaseReport: URIRef
+    CaseRole: URIRef
+    CaseSeries: URIRef
+    CohortStudy: URIRef
+    Comparison: URIRef
+    Condition: URIRef
+    ControlRole: URIRef
+    CrossSectionalStudy: URIRef
+    Decrease: URIRef
+    DescriptiveStudy: URIRef
+    Direction: URIRef
+    EvidenceLevel: URIRef
+    EvidenceLevel1: URIRef
+    EvidenceLevel2: URIRef
+    EvidenceLevel3: URIRef
+    EvidenceLevel4: URIRef
+    EvidenceLevel5: URIRef
+    EvidenceSynthesis: URIRef
+    ExperimentalStudy: URIRef
+    ExpertOpinion: URIRef
+    Finding: URIRef
+    Group: URIRef
+    GroupRole: URIRef
+    Increase: URIRef
+    Intervention: URIRef
+    InterventionArmRole: URIRef
+    MetaAnalysis: URIRef
+    NoChange: URIRef
+    NonRandomizedTrial: URIRef
+    ObservationalStudy: URIRef
+    Outcome: URIRef
+    PlaceboArmRole: URIRef
+    Population: URIRef
+    RandomizedControlledTrial: URIRef
+    Study: URIRef
+    StudyIntervention: URIRef
+    SystematicReview: URIRef
+    Term: URIRef
+    citationVerified: URIRef
+    comparatorGroup: URIRef
+    comparison: URIRef
+    condition: URIRef
+    conditionOrBroader: URIRef
+    declaredIncludedStudyCount: URIRef
+    designCode: URIRef
+    direction: URIRef
+    directionCode: URIRef
+    dose: URIRef
+    evidenceLevel: URIRef
+    exposure: URIRef
+    exposureOrBroader: URIRef
+    group: URIRef
+    groupOf: URIRef
+    groupSize: URIRef
+    hasGroup: URIRef
+    hasIntervention: URIRef
+    includedIn: URIRef
+    includesStudy: URIRef
+    intervention: URIRef
+    interventionOf: URIRef
+    interventionOrBroader: URIRef
+    interventionTerm: URIRef
+    interventionTermOrBroader: URIRef
+    journal: URIRef
+    levelRank: URIRef
+    oppositeOf: URIRef
+    outcome: URIRef
+    outcomeOrBroader: URIRef
+    pValue: URIRef
+    pValueLowerBound: URIRef
+    pValueUpperBound: URIRef
+    population: URIRef
+    populationOrBroader: URIRef
+    quote: URIRef
+    quoteSource: URIRef
+    receivedIntervention: URIRef
+    reportedIn: URIRef
+    reportedPValue: URIRef
+    reportsFinding: URIRef
+    role: URIRef
+    roleCode: URIRef
+    sampleSize: URIRef
+    significant: URIRef
+    sourceRecord: URIRef
+    synthesizesEvidenceFrom: URIRef
+    timepoint: URIRef
+
+
+PREFIXES: dict[str, str] = {
+    "ekg": str(EKG._NS),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "dc": str(DC),
+    "prov": "http://www.w3.org/ns/prov#",
+    "bibo": str(BIBO),
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+"""Prefixes bound in every graph evidencekg writes and every query it prepares."""

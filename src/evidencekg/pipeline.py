@@ -1,0 +1,162 @@
+"""The pipeline: the only module that knows the order of the stages.
+
+records → validated model → asserted RDF → OWL RL inference → SHACL → queries,
+and the writing of the graphs to an output directory. Output files are
+written to a temporary directory next to the target and moved into place
+only once all of them are complete, so a failed or interrupted build never
+leaves a half-written file and never damages the previous outputs.
+
+>>> import evidencekg
+>>> kg = evidencekg.build_graph(evidencekg.bundled_data_dir())
+>>> kg.counts()["findings"] == len(kg.findings())
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, Dataset, Graph, URIRef
+
+from .model import Dataset as EvidenceDataset
+from .model import load_dataset
+from .namespaces import EKG, ONTOLOGY_IRI, PREFIXES
+from .queries import QueryResult, run_query
+from .reason import infer, load_ontology
+from .to_rdf import BuiltGraph, base_iri, to_rdf
+from .validate import ValidationReport, validate
+
+ASSERTED_FILE = "asserted.ttl"
+INFERRED_FILE = "inferred.ttl"
+DATASET_FILE = "evidence.trig"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True)
+class KnowledgeGraph:
+    """A built evidence graph: the dataset, its asserted and inferred triples, kept apart."""
+
+    dataset: EvidenceDataset
+    built: BuiltGraph
+    inferred: Graph
+    ontology: Graph = field(repr=False)
+
+    @property
+    def asserted(self) -> Graph:
+        return self.built.graph
+
+    def union(self) -> Graph:
+        """Asserted + inferred + ontology in one graph, as queries and shapes see it."""
+        merged = Graph(bind_namespaces="none")
+        for prefix, namespace in PREFIXES.items():
+            merged.bind(prefix, namespace)
+        for graph in (self.asserted, self.inferred, self.ontology):
+            for triple in graph:
+                merged.add(triple)
+        return merged
+
+    def graph_names(self) -> dict[str, URIRef]:
+        """The IRIs of the named graphs the TriG output holds."""
+        base = base_iri(self.dataset)
+        return {"asserted": URIRef(base + "graph/asserted"), "inferred": URIRef(base + "graph/inferred"),
+                "ontology": ONTOLOGY_IRI}
+
+    def findings(self) -> set[URIRef]:
+        return {s for s in self.asserted.subjects(RDF.type, EKG.Finding) if isinstance(s, URIRef)}
+
+    def counts(self) -> dict[str, int]:
+        """Records in, nodes out and triples: what a build reports."""
+        records = self.dataset.counts()
+        out = {
+            "studies_out": sum(1 for _ in self.asserted.subjects(RDF.type, EKG.Study)),
+            "groups_out": sum(1 for _ in self.asserted.subjects(RDF.type, EKG.Group)),
+            "findings_out": len(self.findings()),
+        }
+        return {**records, **out, "asserted_triples": len(self.asserted), "inferred_triples": len(self.inferred)}
+
+
+def build_graph(data_dir: Path | str) -> KnowledgeGraph:
+    """Records → validated model → asserted graph → inferred graph."""
+    dataset = load_dataset(data_dir)
+    built = to_rdf(dataset)
+    kg = KnowledgeGraph(dataset, built, infer(built.graph), load_ontology())
+    counts = kg.counts()
+    for kind in ("studies", "groups", "findings"):
+        if counts[kind] != counts[f"{kind}_out"]:  # pragma: no cover - guards the no-record-dropped promise
+            raise AssertionError(f"{counts[kind]} {kind} in the records but {counts[f'{kind}_out']} in the graph")
+    return kg
+
+
+def check(kg: KnowledgeGraph) -> ValidationReport:
+    """SHACL validation of a built graph, with results traced to record lines."""
+    return validate(kg.asserted, kg.inferred, source=kg.built)
+
+
+def query(kg: KnowledgeGraph, name: str, bindings: dict | None = None, *, allow_service: bool = False) -> QueryResult:
+    """Run a named query (or ``.rq`` path) on the union of a built graph."""
+    return run_query(kg.union(), name, bindings, allow_service=allow_service)
+
+
+def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
+    """Serialize deterministically (rdflib's writers sort subjects and predicates; no blank nodes are written)."""
+    return graph.serialize(format=fmt, encoding="utf-8")
+
+
+def _dataset(kg: KnowledgeGraph) -> Dataset:
+    names = kg.graph_names()
+    combined = Dataset()
+    for prefix, namespace in PREFIXES.items():
+        combined.bind(prefix, namespace)
+    for key, graph in (("asserted", kg.asserted), ("inferred", kg.inferred), ("ontology", kg.ontology)):
+        target = combined.graph(names[key])
+        for triple in graph:
+            target.add(triple)
+    return combined
+
+
+def render_outputs(kg: KnowledgeGraph) -> dict[str, bytes]:
+    """File name → content of everything a build writes."""
+    files = {
+        ASSERTED_FILE: serialize(kg.asserted, "turtle"),
+        INFERRED_FILE: serialize(kg.inferred, "turtle"),
+        DATASET_FILE: serialize(_dataset(kg), "trig"),
+    }
+    manifest = {
+        "counts": kg.counts(),
+        "graphs": {key: str(iri) for key, iri in kg.graph_names().items()},
+        "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())},
+    }
+    files[MANIFEST_FILE] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return files
+
+
+def write_outputs(files: dict[str, bytes], out_dir: Path | str) -> list[Path]:
+    """Write every file, all or nothing: staged in a temporary directory, then moved into place."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".evidencekg-", dir=out))
+    try:
+        for name, content in files.items():
+            with open(staging / name, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+        written = []
+        for name in files:
+            os.replace(staging / name, out / name)
+            written.append(out / name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def build(data_dir: Path | str, out_dir: Path | str) -> tuple[KnowledgeGraph, list[Path]]:
+    """Build the graph of a dataset and write it to ``out_dir``."""
+    kg = build_graph(data_dir)
+    return kg, write_outputs(render_outputs(kg), out_dir)

@@ -1,0 +1,315 @@
+"""Stage 3, RDF: a validated dataset becomes the asserted graph.
+
+IRI minting lives here and only here. Every IRI is derived from record ids,
+which the model has already restricted to ``[a-z0-9][a-z0-9-]*``, so IRIs are
+readable, stable across runs and never broken by odd input characters:
+
+==============  ===============================================
+study           ``{base}study/{study}``
+group           ``{base}study/{study}/group/{group}``
+intervention    ``{base}study/{study}/intervention/{intervention}``
+finding         ``{base}study/{study}/finding/{finding}``
+term            ``{base}term/{term}``
+concept scheme  ``{base}scheme/{populations|conditions|...}``
+==============  ===============================================
+
+While building, a source map records which file, line and field produced
+each (subject, predicate), so that SHACL results can point a curator at the
+line to fix.
+
+>>> import evidencekg
+>>> built = evidencekg.to_rdf(evidencekg.load_dataset(evidencekg.bundled_data_dir()))
+>>> len(built.graph) > 100
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV
+
+from .errors import InputError, SourceLocation
+from .model import BASELINE, TERM_KINDS, Dataset, Finding, Study
+from .namespaces import BIBO, DC, DEFAULT_BASE_IRI, EKG, PREFIXES
+from .records import Path_, Record
+from .resources import ontology_path
+
+_TERM_CLASS = {
+    "populations": EKG.Population,
+    "conditions": EKG.Condition,
+    "outcomes": EKG.Outcome,
+    "interventions": EKG.Intervention,
+}
+_DOI_IRI = "https://doi.org/"
+_PUBMED_IRI = "https://pubmed.ncbi.nlm.nih.gov/"
+_DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
+_PMID_SHAPE = re.compile(r"^[1-9][0-9]{0,8}$")
+
+Node = URIRef
+SourceKey = tuple[URIRef, URIRef | None]
+
+
+@dataclass(frozen=True)
+class BuiltGraph:
+    """The asserted graph of a dataset and where each of its statements came from."""
+
+    graph: Graph
+    source_map: dict[SourceKey, SourceLocation] = field(repr=False)
+    """(subject, predicate) → the place in a record that produced it; (subject, None) for the node itself."""
+
+    def locate(self, subject: Any, predicate: Any = None) -> SourceLocation | None:
+        """Where a node, or one of its properties, was written in the records."""
+        if not isinstance(subject, URIRef):
+            return None
+        return self.source_map.get((subject, predicate)) or self.source_map.get((subject, None))
+
+
+@cache
+def _codes(annotation: URIRef) -> dict[str, URIRef]:
+    """Record-format codes → ontology individuals or classes, read from the ontology's annotations."""
+    ontology = Graph().parse(ontology_path(), format="turtle")
+    return {str(code): subject for subject, code in ontology.subject_objects(annotation) if isinstance(subject, URIRef)}
+
+
+def design_class(design: str) -> URIRef:
+    """The ontology class of a record's ``design`` value (via ``ekg:designCode``)."""
+    return _codes(EKG.designCode)[design]
+
+
+def new_graph() -> Graph:
+    """An empty graph with evidencekg's prefixes bound."""
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+class _Minter:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def __call__(self, *parts: str) -> URIRef:
+        return URIRef(self.base + "/".join(quote(part, safe="-") for part in parts))
+
+
+def base_iri(dataset: Dataset) -> str:
+    """The base of the dataset's IRIs: ``base_iri`` of ``dataset.yaml``, or the default."""
+    base = dataset.metadata.base_iri or DEFAULT_BASE_IRI
+    if not base.endswith(("/", "#")):
+        raise InputError(
+            SourceLocation("dataset.yaml"), f"base_iri {base!r} must end with '/' or '#'", field="base_iri"
+        )
+    return base
+
+
+class _Builder:
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.mint = _Minter(base_iri(dataset))
+        self.graph = new_graph()
+        self.sources: dict[SourceKey, SourceLocation] = {}
+        self.terms = dataset.terms()
+
+    def add(self, subject: URIRef, predicate: URIRef, obj: Any, record: Record | None = None, at: Path_ = ()) -> None:
+        if obj is None:
+            return
+        node = obj if isinstance(obj, (URIRef, Literal)) else Literal(obj)
+        self.graph.add((subject, predicate, node))
+        if record is not None:
+            self.sources.setdefault((subject, predicate), record.locate(at))
+
+    def node(self, subject: URIRef, record: Record, at: Path_) -> URIRef:
+        self.sources.setdefault((subject, None), record.locate(at))
+        return subject
+
+    def term(self, term_id: str) -> URIRef:
+        return self.mint("term", term_id)
+
+    def build(self) -> BuiltGraph:
+        self.vocabulary()
+        for study in self.dataset.studies:
+            self.study(study, self.dataset.study_records[study.id])
+        return BuiltGraph(self.graph, self.sources)
+
+    def vocabulary(self) -> None:
+        record = self.dataset.vocabulary_record
+        prefixes = self.dataset.vocabulary.prefixes
+        for kind in TERM_KINDS:
+            scheme = self.mint("scheme", kind)
+            self.add(scheme, RDF.type, SKOS.ConceptScheme)
+            self.add(scheme, RDFS.label, Literal(kind))
+            for index, term in enumerate(getattr(self.dataset.vocabulary, kind)):
+                at: Path_ = (kind, index)
+                iri = self.node(self.term(term.id), record, at)
+                self.add(iri, RDF.type, _TERM_CLASS[kind], record, at)
+                self.add(iri, RDF.type, SKOS.Concept)
+                self.add(iri, SKOS.inScheme, scheme)
+                self.add(iri, DCTERMS.identifier, term.id, record, (*at, "id"))
+                self.add(iri, SKOS.prefLabel, term.label, record, (*at, "label"))
+                self.add(iri, RDFS.label, term.label, record, (*at, "label"))
+                self.add(iri, SKOS.definition, term.definition, record, (*at, "definition"))
+                for position, parent in enumerate(term.broader):
+                    self.add(iri, SKOS.broader, self.term(parent), record, (*at, "broader", position))
+                for position, xref in enumerate(term.xrefs):
+                    prefix, _, local = xref.curie.partition(":")
+                    self.add(iri, SKOS.exactMatch, URIRef(prefixes[prefix] + local), record, (*at, "xrefs", position))
+
+    def study(self, study: Study, record: Record) -> None:
+        iri = self.node(self.mint("study", study.id), record, ())
+        add = self.add
+        add(iri, RDF.type, EKG.Study, record, ())
+        if study.design:
+            add(iri, RDF.type, design_class(study.design), record, ("design",))
+        add(iri, DCTERMS.identifier, study.id, record, ("id",))
+        add(iri, RDFS.label, study_label(study), record, ("id",))
+        add(iri, DCTERMS.title, study.title, record, ("title",))
+        for position, author in enumerate(study.authors):
+            add(iri, DC.creator, author, record, ("authors", position))
+        if study.year is not None:
+            add(iri, DCTERMS.issued, Literal(str(study.year), datatype=XSD.gYear), record, ("year",))
+        add(iri, EKG.journal, study.journal, record, ("journal",))
+        add(iri, BIBO.volume, study.volume, record, ("volume",))
+        add(iri, BIBO.issue, study.issue, record, ("issue",))
+        add(iri, BIBO.pages, study.pages, record, ("pages",))
+        add(iri, BIBO.doi, study.doi, record, ("doi",))
+        if study.doi and _DOI_SHAPE.match(study.doi):
+            add(iri, RDFS.seeAlso, URIRef(_DOI_IRI + quote(study.doi, safe="/:;()._-")))
+        add(iri, BIBO.pmid, study.pmid, record, ("pmid",))
+        if study.pmid and _PMID_SHAPE.match(study.pmid):
+            add(iri, RDFS.seeAlso, URIRef(f"{_PUBMED_IRI}{study.pmid}/"))
+        add(iri, EKG.citationVerified, study.citation_verified, record, ("citation_verified",))
+        for position, url in enumerate(study.citation_sources):
+            add(iri, DCTERMS.source, URIRef(url), record, ("citation_sources", position))
+        add(iri, EKG.sampleSize, _count(study.sample_size), record, ("sample_size",))
+        add(iri, EKG.declaredIncludedStudyCount, _count(study.included_study_count), record, ("included_study_count",))
+        for position, included in enumerate(study.includes):
+            add(iri, EKG.includesStudy, self.mint("study", included), record, ("includes", position))
+        add(iri, RDFS.comment, study.notes, record, ("notes",))
+        add(iri, EKG.sourceRecord, _relative_record_path(record, self.dataset), record, ())
+
+        for index, group in enumerate(study.groups):
+            at: Path_ = ("groups", index)
+            node = self.node(self.mint("study", study.id, "group", group.id), record, at)
+            add(iri, EKG.hasGroup, node, record, at)
+            add(node, RDF.type, EKG.Group, record, at)
+            add(node, DCTERMS.identifier, group.id, record, (*at, "id"))
+            add(node, RDFS.label, group.label, record, (*at, "label"))
+            add(node, EKG.population, self.term(group.population), record, (*at, "population"))
+            if group.condition:
+                add(node, EKG.condition, self.term(group.condition), record, (*at, "condition"))
+            add(node, EKG.groupSize, _count(group.size), record, (*at, "size"))
+            if group.role:
+                add(node, EKG.role, _codes(EKG.roleCode)[group.role], record, (*at, "role"))
+            for position, used in enumerate(group.interventions):
+                target = self.mint("study", study.id, "intervention", used)
+                add(node, EKG.receivedIntervention, target, record, (*at, "interventions", position))
+
+        for index, used in enumerate(study.interventions):
+            at = ("interventions", index)
+            node = self.node(self.mint("study", study.id, "intervention", used.id), record, at)
+            add(iri, EKG.hasIntervention, node, record, at)
+            add(node, RDF.type, EKG.StudyIntervention, record, at)
+            add(node, DCTERMS.identifier, used.id, record, (*at, "id"))
+            label = self.terms[used.intervention][1].label
+            add(node, RDFS.label, f"{label} ({used.dose})" if used.dose else label, record, at)
+            add(node, EKG.interventionTerm, self.term(used.intervention), record, (*at, "intervention"))
+            add(node, EKG.dose, used.dose, record, (*at, "dose"))
+
+        for index, finding in enumerate(study.findings):
+            self.finding(study, iri, finding, record, ("findings", index))
+
+    def finding(self, study: Study, study_iri: URIRef, finding: Finding, record: Record, at: Path_) -> None:
+        add = self.add
+        node = self.node(self.mint("study", study.id, "finding", finding.id), record, at)
+        group = self.mint("study", study.id, "group", finding.group)
+        add(study_iri, EKG.reportsFinding, node, record, at)
+        add(node, RDF.type, EKG.Finding, record, at)
+        add(node, DCTERMS.identifier, finding.id, record, (*at, "id"))
+        add(node, RDFS.label, self.finding_label(study, finding), record, at)
+        add(node, EKG.outcome, self.term(finding.outcome), record, (*at, "outcome"))
+        add(node, EKG.group, group, record, (*at, "group"))
+        if finding.comparator == BASELINE:
+            add(node, EKG.comparison, EKG.BeforeAfterComparison, record, (*at, "comparator"))
+        elif finding.comparator is not None:
+            add(node, EKG.comparison, EKG.BetweenGroupComparison, record, (*at, "comparator"))
+            comparator = self.mint("study", study.id, "group", finding.comparator)
+            add(node, EKG.comparatorGroup, comparator, record, (*at, "comparator"))
+        else:
+            add(node, EKG.comparison, EKG.Association, record, (*at, "exposure"))
+        if finding.intervention:
+            used = self.mint("study", study.id, "intervention", finding.intervention)
+            add(node, EKG.intervention, used, record, (*at, "intervention"))
+        if finding.exposure:
+            add(node, EKG.exposure, self.term(finding.exposure), record, (*at, "exposure"))
+        add(node, EKG.direction, _codes(EKG.directionCode)[finding.direction], record, (*at, "direction"))
+        add(node, EKG.significant, finding.significant, record, (*at, "significant"))
+        self.p_value(node, finding.p_value, record, (*at, "p_value"))
+        add(node, EKG.quote, finding.quote, record, (*at, "quote"))
+        if finding.quote_source:
+            add(node, EKG.quoteSource, URIRef(finding.quote_source), record, (*at, "quote_source"))
+        add(node, EKG.timepoint, finding.timepoint, record, (*at, "timepoint"))
+        add(node, RDFS.comment, finding.note, record, (*at, "note"))
+
+    def p_value(self, node: URIRef, value: float | str | None, record: Record, at: Path_) -> None:
+        if value is None:
+            return
+        if isinstance(value, float):
+            self.add(node, EKG.pValue, _decimal(value), record, at)
+            return
+        self.add(node, EKG.reportedPValue, value, record, at)
+        operator = value[0]
+        bound = _decimal(float(value.lstrip("<>=≤≥ ")))
+        predicate = EKG.pValueUpperBound if operator in "<≤" else EKG.pValueLowerBound
+        self.add(node, predicate, bound, record, at)
+
+    def finding_label(self, study: Study, finding: Finding) -> str:
+        groups = {g.id: g.label for g in study.groups}
+        outcome = self.terms[finding.outcome][1].label
+        direction = finding.direction.replace("-", " ")
+        if finding.comparator == BASELINE:
+            contrast = f"in {groups[finding.group]} after vs before"
+        elif finding.comparator is not None:
+            contrast = f"in {groups[finding.group]} vs {groups[finding.comparator]}"
+        else:
+            exposure = self.terms[finding.exposure or ""][1].label
+            contrast = f"with {exposure} in {groups[finding.group]}"
+        return f"{study_label(study)}: {outcome}, {direction} {contrast}"
+
+
+def study_label(study: Study) -> str:
+    """A short human label: first author and year, or the id when the citation is unknown."""
+    if study.authors and study.year:
+        family = study.authors[0].split()[0]
+        suffix = " et al." if len(study.authors) > 2 else ""
+        if len(study.authors) == 2:
+            suffix = f" & {study.authors[1].split()[0]}"
+        return f"{family}{suffix} {study.year}"
+    return study.id
+
+
+def _count(value: int | None) -> Literal | None:
+    return None if value is None else Literal(value, datatype=XSD.nonNegativeInteger)
+
+
+def _decimal(value: float) -> Literal:
+    # repr gives the shortest text that round-trips, so 0.07 stays 0.07.
+    return Literal(Decimal(repr(value)), datatype=XSD.decimal)
+
+
+def _relative_record_path(record: Record, dataset: Dataset) -> str:
+    path = PurePosixPath(record.path)
+    parts = path.parts
+    return PurePosixPath(*parts[1:]).as_posix() if len(parts) > 1 and parts[0] == dataset.root.name else path.as_posix()
+
+
+def to_rdf(dataset: Dataset) -> BuiltGraph:
+    """Build the asserted graph of a validated dataset, with its source map."""
+    return _Builder(dataset).build()

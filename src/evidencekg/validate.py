@@ -1,0 +1,172 @@
+"""Stage 5, consistency: SHACL validation of asserted + inferred triples against evidencekg's shapes.
+
+The shapes are files (``ontology/shapes/*.ttl``): ``core.ttl`` holds violations,
+``recommended.ttl`` warnings and notes. Results come back as a small frozen
+report whose results are sorted, so two runs print the same thing, and each
+result is traced back to the record line that produced it when a source map
+from :func:`evidencekg.to_rdf` is given.
+
+>>> import evidencekg
+>>> built = evidencekg.to_rdf(evidencekg.load_dataset(evidencekg.bundled_data_dir()))
+>>> report = evidencekg.validate(built.graph, evidencekg.infer(built.graph), source=built)
+>>> report.conforms
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from .errors import InputError, SourceLocation
+from .reason import load_ontology
+from .resources import shapes_paths
+from .to_rdf import BuiltGraph, new_graph
+
+SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@dataclass(frozen=True)
+class ShaclResult:
+    """One SHACL validation result, in terms a curator can act on."""
+
+    severity: str
+    message: str
+    focus_node: str
+    path: str | None
+    value: str | None
+    source_shape: str
+    constraint_component: str
+    location: SourceLocation | None = None
+
+    def sort_key(self) -> tuple[object, ...]:
+        where = self.location or SourceLocation("~")
+        return (where.path, where.line, where.column, SEVERITIES.index(self.severity), self.focus_node,
+                self.path or "", self.source_shape, self.value or "", self.message)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validation: results sorted, and the W3C report graph."""
+
+    results: tuple[ShaclResult, ...]
+    report_graph: Graph = field(repr=False)
+
+    @property
+    def violations(self) -> tuple[ShaclResult, ...]:
+        return tuple(r for r in self.results if r.severity == "Violation")
+
+    @property
+    def warnings(self) -> tuple[ShaclResult, ...]:
+        return tuple(r for r in self.results if r.severity == "Warning")
+
+    @property
+    def conforms(self) -> bool:
+        """True when there is no violation (warnings and notes do not count)."""
+        return not self.violations
+
+    def passes(self, strict: bool = False) -> bool:
+        """Whether a gate passes: no violations, and with ``strict`` no warnings either."""
+        return self.conforms and not (strict and self.warnings)
+
+
+@cache
+def _bundled_shapes() -> tuple[tuple[Node, Node, Node], ...]:
+    graph = Graph()
+    for path in shapes_paths():
+        graph.parse(path, format="turtle")
+    return tuple(graph)
+
+
+def load_shapes(extra: Iterable[Path] = ()) -> Graph:
+    """evidencekg's shapes, plus any extra shapes files a user supplies."""
+    shapes = new_graph()
+    for triple in _bundled_shapes():
+        shapes.add(triple)
+    for path in extra:
+        try:
+            shapes.parse(path, format=_rdf_format(path))
+        except Exception as exc:  # rdflib raises many unrelated types for bad syntax
+            raise InputError(str(path), f"cannot read shapes: {exc}") from None
+    return shapes
+
+
+def _rdf_format(path: Path) -> str:
+    from rdflib.util import guess_format
+
+    return guess_format(str(path)) or "turtle"
+
+
+def _short(node: Node | None, graph: Graph) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, Literal):
+        return str(node)
+    if isinstance(node, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(node) if "#" in node else str(node)
+        except Exception:
+            return str(node)
+    return str(node)
+
+
+def _result(report: Graph, node: Node, source: BuiltGraph | None, names: Graph) -> ShaclResult:
+    def one(predicate: URIRef) -> Node | None:
+        return next(iter(report.objects(node, predicate)), None)
+
+    focus = one(SH.focusNode)
+    path = one(SH.resultPath)
+    severity = str(one(SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
+    shape = one(SH.sourceShape)
+    messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
+    location = None
+    if source is not None:
+        location = source.locate(focus, path if isinstance(path, URIRef) else None)
+    return ShaclResult(
+        severity=severity,
+        message=messages[0] if messages else "",
+        focus_node=str(focus),
+        path=_short(path, names) if not isinstance(path, BNode) else "(complex path)",
+        value=_short(one(SH.value), names),
+        source_shape=_short(shape, names) if not isinstance(shape, BNode) else "(anonymous shape)",
+        constraint_component=_short(one(SH.sourceConstraintComponent), names) or "",
+        location=location,
+    )
+
+
+def validate(
+    asserted: Graph,
+    inferred: Graph | None = None,
+    *,
+    shapes: Graph | None = None,
+    source: BuiltGraph | None = None,
+) -> ValidationReport:
+    """Validate ``asserted`` (plus ``inferred`` triples and the ontology) against the shapes.
+
+    ``shapes`` defaults to evidencekg's own; ``source`` maps results back to record lines.
+    """
+    import pyshacl
+
+    data = Graph()
+    for graph in (asserted, inferred, load_ontology()):
+        if graph is not None:
+            for triple in graph:
+                data.add(triple)
+    shapes_graph = shapes if shapes is not None else load_shapes()
+    _conforms, report_graph, _text = pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph,
+        inference="none",
+        allow_warnings=True,
+        advanced=True,
+    )
+    names = new_graph()
+    results = [_result(report_graph, node, source, names) for node in report_graph.subjects(RDF.type, SH.ValidationResult)]
+    results.sort(key=ShaclResult.sort_key)
+    return ValidationReport(tuple(results), report_graph)
