@@ -6,58 +6,58 @@ Each stage is a plain function::
     built    = to_rdf(dataset)                # model → asserted graph (+ source map)
     inferred = infer(built.graph)             # OWL RL → inferred triples, kept apart
     report   = validate(built.graph, inferred, source=built)   # SHACL
-    kg       = build_graph("data/")           # all of the above but SHACL
+    kg       = build_graph("data/")           # records → model → RDF → inference
     rows     = query(kg, "contradictions")    # a named query from queries/
+
+The names below are imported on first use, so that the command line starts
+quickly and ``import evidencekg`` costs nothing until a stage is used.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
-
-from .errors import EvidenceKGError, InputError, InputErrors, QueryError, SourceLocation
-from .model import Dataset, load_dataset
-from .pipeline import KnowledgeGraph, build, build_graph, check, query, render_outputs, write_outputs
-from .queries import QueryResult, available_queries, load_query, run_query
-from .reason import infer, load_ontology
-from .resources import bundled_data_dir, ontology_path, queries_dir, shapes_paths
-from .to_rdf import BuiltGraph, to_rdf
-from .validate import ShaclResult, ValidationReport, load_shapes, validate
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("evidencekg")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
     __version__ = "0.0.0"
 
-__all__ = [
-    "BuiltGraph",
-    "Dataset",
-    "EvidenceKGError",
-    "InputError",
-    "InputErrors",
-    "KnowledgeGraph",
-    "QueryError",
-    "QueryResult",
-    "ShaclResult",
-    "SourceLocation",
-    "ValidationReport",
-    "__version__",
-    "available_queries",
-    "build",
-    "build_graph",
-    "bundled_data_dir",
-    "check",
-    "infer",
-    "load_dataset",
-    "load_ontology",
-    "load_query",
-    "load_shapes",
-    "ontology_path",
-    "queries_dir",
-    "query",
-    "render_outputs",
-    "run_query",
-    "shapes_paths",
-    "to_rdf",
-    "validate",
-    "write_outputs",
-]
+_EXPORTS = {
+    "errors": ("EvidenceKGError", "InputError", "InputErrors", "QueryError", "SourceLocation"),
+    "model": ("Dataset", "load_dataset"),
+    "to_rdf": ("BuiltGraph", "Origin", "to_rdf"),
+    "reason": ("infer", "load_ontology"),
+    "validate": ("ShaclResult", "ValidationReport", "load_shapes", "validate"),
+    "queries": ("NamedQuery", "QueryResult", "available_queries", "load_query", "run_query"),
+    "pipeline": ("KnowledgeGraph", "build", "build_graph", "check", "query", "render_outputs", "write_outputs"),
+    "resources": ("bundled_data_dir", "ontology_path", "queries_dir", "shapes_paths"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted([*_MODULE_OF, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evidencekg' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .errors import EvidenceKGError, InputError, InputErrors, QueryError, SourceLocation
+    from .model import Dataset, load_dataset
+    from .pipeline import KnowledgeGraph, build, build_graph, check, query, render_outputs, write_outputs
+    from .queries import NamedQuery, QueryResult, available_queries, load_query, run_query
+    from .reason import infer, load_ontology
+    from .resources import bundled_data_dir, ontology_path, queries_dir, shapes_paths
+    from .to_rdf import BuiltGraph, Origin, to_rdf
+    from .validate import ShaclResult, ValidationReport, load_shapes, validate

@@ -129,5 +129,6 @@ PREFIXES: dict[str, str] = {
     "prov": "http://www.w3.org/ns/prov#",
     "bibo": str(BIBO),
     "sh": "http://www.w3.org/ns/shacl#",
+    "schema": "https://schema.org/",
 }
 """Prefixes bound in every graph evidencekg writes and every query it prepares."""

@@ -20,16 +20,18 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib.term import Node
 
 from .model import Dataset as EvidenceDataset
 from .model import load_dataset
 from .namespaces import EKG, ONTOLOGY_IRI, PREFIXES
-from .queries import QueryResult, run_query
+from .queries import NamedQuery, QueryResult, run_query
 from .reason import infer, load_ontology
-from .to_rdf import BuiltGraph, base_iri, to_rdf
+from .to_rdf import BuiltGraph, base_iri, new_graph, to_rdf
 from .validate import ValidationReport, validate
 
 ASSERTED_FILE = "asserted.ttl"
@@ -98,7 +100,9 @@ def check(kg: KnowledgeGraph) -> ValidationReport:
     return validate(kg.asserted, kg.inferred, source=kg.built)
 
 
-def query(kg: KnowledgeGraph, name: str, bindings: dict | None = None, *, allow_service: bool = False) -> QueryResult:
+def query(
+    kg: KnowledgeGraph, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *, allow_service: bool = False
+) -> QueryResult:
     """Run a named query (or ``.rq`` path) on the union of a built graph."""
     return run_query(kg.union(), name, bindings, allow_service=allow_service)
 
@@ -108,16 +112,33 @@ def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
     return graph.serialize(format=fmt, encoding="utf-8")
 
 
-def _dataset(kg: KnowledgeGraph) -> Dataset:
-    names = kg.graph_names()
-    combined = Dataset()
-    for prefix, namespace in PREFIXES.items():
-        combined.bind(prefix, namespace)
-    for key, graph in (("asserted", kg.asserted), ("inferred", kg.inferred), ("ontology", kg.ontology)):
-        target = combined.graph(names[key])
+def to_trig(named_graphs: Sequence[tuple[URIRef, Graph]]) -> bytes:
+    """TriG with the named graphs in the given order.
+
+    rdflib's TriG writer orders graphs by its store's hashing, which changes
+    between runs; each graph's Turtle body is deterministic, so the graphs are
+    written one by one under a single prefix block.
+    """
+    declared: dict[str, str] = {}
+    bodies = []
+    for name, graph in named_graphs:
+        scratch = new_graph()
+        for prefix, namespace in graph.namespaces():
+            if prefix and prefix not in PREFIXES:
+                scratch.bind(prefix, namespace)
         for triple in graph:
-            target.add(triple)
-    return combined
+            scratch.add(triple)
+        lines = scratch.serialize(format="turtle").splitlines()
+        for line in lines:
+            if line.startswith("@prefix"):
+                declared.setdefault(line, name)
+        statements = "\n".join(line for line in lines if not line.startswith("@prefix")).strip()
+        indented = "\n".join(f"    {line}" if line else "" for line in statements.splitlines())
+        bodies.append(f"\n<{name}> {{\n{indented}\n}}\n")
+    labels = [line.split()[1] for line in declared]
+    if len(labels) != len(set(labels)):  # pragma: no cover - prefixes are bound explicitly upstream
+        raise AssertionError(f"conflicting prefixes across named graphs: {sorted(declared)}")
+    return ("".join(f"{line}\n" for line in sorted(declared)) + "".join(bodies)).encode("utf-8")
 
 
 def render_outputs(kg: KnowledgeGraph) -> dict[str, bytes]:
@@ -125,7 +146,8 @@ def render_outputs(kg: KnowledgeGraph) -> dict[str, bytes]:
     files = {
         ASSERTED_FILE: serialize(kg.asserted, "turtle"),
         INFERRED_FILE: serialize(kg.inferred, "turtle"),
-        DATASET_FILE: serialize(_dataset(kg), "trig"),
+        DATASET_FILE: to_trig([(kg.graph_names()[k], g) for k, g in
+                               (("asserted", kg.asserted), ("inferred", kg.inferred), ("ontology", kg.ontology))]),
     }
     manifest = {
         "counts": kg.counts(),

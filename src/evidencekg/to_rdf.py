@@ -39,7 +39,7 @@ from rdflib.namespace import DCTERMS, PROV
 from .errors import InputError, SourceLocation
 from .model import BASELINE, TERM_KINDS, Dataset, Finding, Study
 from .namespaces import BIBO, DC, DEFAULT_BASE_IRI, EKG, PREFIXES
-from .records import Path_, Record
+from .records import Path_, Record, format_path
 from .resources import ontology_path
 
 _TERM_CLASS = {
@@ -58,14 +58,25 @@ SourceKey = tuple[URIRef, URIRef | None]
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where in the records a node or statement came from: the file position and the field path."""
+
+    location: SourceLocation
+    field: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.field}" if self.field else str(self.location)
+
+
+@dataclass(frozen=True)
 class BuiltGraph:
     """The asserted graph of a dataset and where each of its statements came from."""
 
     graph: Graph
-    source_map: dict[SourceKey, SourceLocation] = field(repr=False)
+    source_map: dict[SourceKey, Origin] = field(repr=False)
     """(subject, predicate) → the place in a record that produced it; (subject, None) for the node itself."""
 
-    def locate(self, subject: Any, predicate: Any = None) -> SourceLocation | None:
+    def locate(self, subject: Any, predicate: Any = None) -> Origin | None:
         """Where a node, or one of its properties, was written in the records."""
         if not isinstance(subject, URIRef):
             return None
@@ -115,7 +126,7 @@ class _Builder:
         self.dataset = dataset
         self.mint = _Minter(base_iri(dataset))
         self.graph = new_graph()
-        self.sources: dict[SourceKey, SourceLocation] = {}
+        self.sources: dict[SourceKey, Origin] = {}
         self.terms = dataset.terms()
 
     def add(self, subject: URIRef, predicate: URIRef, obj: Any, record: Record | None = None, at: Path_ = ()) -> None:
@@ -124,10 +135,10 @@ class _Builder:
         node = obj if isinstance(obj, (URIRef, Literal)) else Literal(obj)
         self.graph.add((subject, predicate, node))
         if record is not None:
-            self.sources.setdefault((subject, predicate), record.locate(at))
+            self.sources.setdefault((subject, predicate), Origin(record.locate(at), format_path(at)))
 
     def node(self, subject: URIRef, record: Record, at: Path_) -> URIRef:
-        self.sources.setdefault((subject, None), record.locate(at))
+        self.sources.setdefault((subject, None), Origin(record.locate(at), format_path(at)))
         return subject
 
     def term(self, term_id: str) -> URIRef:
@@ -142,6 +153,10 @@ class _Builder:
     def vocabulary(self) -> None:
         record = self.dataset.vocabulary_record
         prefixes = self.dataset.vocabulary.prefixes
+        for prefix, namespace in sorted(prefixes.items()):
+            label = prefix.lower()
+            if label not in PREFIXES:
+                self.graph.bind(label, namespace)
         for kind in TERM_KINDS:
             scheme = self.mint("scheme", kind)
             self.add(scheme, RDF.type, SKOS.ConceptScheme)

@@ -1,0 +1,267 @@
+"""The ``evidencekg`` command: a thin layer over the pipeline's functions.
+
+Exit codes: 0 success (and the graph conforms), 1 SHACL violations (or
+warnings with ``--strict``), 2 bad input or usage, 3 an internal error.
+Results go to stdout; progress and messages go to stderr, so output can be piped.
+Heavy libraries are imported inside the commands, keeping ``--help`` fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from .pipeline import KnowledgeGraph
+    from .queries import QueryResult
+    from .validate import ValidationReport
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+QUERY_FORMATS = ("table", "json", "csv", "tsv")
+
+
+def _say(message: str = "") -> None:
+    click.echo(message, err=True)
+
+
+def _data_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Dataset directory (vocabulary.yaml + studies/). Default: the bundled dataset.",
+    )(command)
+
+
+def _format_option(choices: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
+    )
+
+
+def _build(data_dir: Path | None) -> KnowledgeGraph:
+    from .pipeline import build_graph
+    from .resources import bundled_data_dir
+
+    return build_graph(data_dir or bundled_data_dir())
+
+
+def _counts_line(kg: KnowledgeGraph) -> str:
+    c = kg.counts()
+    return (
+        f"records: {c['studies']} studies, {c['groups']} groups, {c['interventions']} interventions, "
+        f"{c['findings']} findings, {c['terms']} terms\n"
+        f"triples: {c['asserted_triples']} asserted, {c['inferred_triples']} inferred, "
+        f"{c['asserted_triples'] + c['inferred_triples']} in all"
+    )
+
+
+def _verdict(report: ValidationReport) -> str:
+    notes = len(report.results) - len(report.violations) - len(report.warnings)
+    state = "conforms" if report.conforms else "does not conform"
+    return f"SHACL: {state} ({len(report.violations)} violations, {len(report.warnings)} warnings, {notes} notes)"
+
+
+def _contradiction_blocks(result: QueryResult) -> str:
+    """Each contradiction as two columns side by side: one per study."""
+    from .queries import display
+
+    if not result.rows:
+        return "No contradictions found.\n"
+    facets = [
+        ("study", "study"), ("design", "design"), ("population", "population"), ("condition", "condition"),
+        ("sample size", "sampleSize"), ("outcome", "outcome"), ("direction", "direction"),
+        ("significant", "significant"), ("p-value", "p"),
+    ]
+    blocks = []
+    for number, record in enumerate(result.records(), start=1):
+        left = [display(record.get(f"{key}1")) or "—" for _, key in facets]
+        right = [display(record.get(f"{key}2")) or "—" for _, key in facets]
+        width = max(len(v) for v in left) + 2
+        title = (
+            f"{number}. {display(record['outcome1'])}: {display(record['direction1'])} vs "
+            f"{display(record['direction2'])} (contrast: {display(record['contrast'])})"
+        )
+        lines = [title] + [f"   {label:<12} {a:<{width}} {b}" for (label, _), a, b in zip(facets, left, right)]
+        lines.append(f"   {'findings':<12} {record['finding1']}\n   {'':<12} {record['finding2']}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _print_report(report: ValidationReport, include_notes: bool = True) -> None:
+    for result in report.results:
+        if include_notes or result.severity != "Info":
+            click.echo(str(result))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="evidencekg")
+@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Turn the studies of a research question into a knowledge graph of agreement and contradiction."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@cli.command()
+@_data_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
+              show_default=True, help="Directory to write the graphs to.")
+def build(data_dir: Path | None, out_dir: Path) -> None:
+    """Build the graph (records → RDF → OWL RL), validate it, list contradictions, write the graphs."""
+    from .pipeline import check, query, render_outputs, write_outputs
+
+    kg = _build(data_dir)
+    _say(_counts_line(kg))
+    report = check(kg)
+    _say(_verdict(report))
+    for result in report.violations:
+        _say(f"  {result}")
+    written = write_outputs(render_outputs(kg), out_dir)
+    _say("wrote: " + ", ".join(str(p) for p in written))
+    click.echo("\nContradictions (opposite directions, same outcome and contrast, different studies):\n")
+    click.echo(_contradiction_blocks(query(kg, "contradictions")), nl=False)
+    if not report.conforms:
+        sys.exit(EXIT_VIOLATIONS)
+
+
+@cli.command()
+@_data_option
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@_format_option(("text", "json"))
+def validate(data_dir: Path | None, strict: bool, fmt: str) -> None:
+    """Check the graph against the SHACL shapes. Exit 0 conforms, 1 violations, 2 bad input."""
+    from .pipeline import check
+
+    kg = _build(data_dir)
+    report = check(kg)
+    if fmt == "json":
+        document = {
+            "conforms": report.conforms,
+            "violations": len(report.violations),
+            "warnings": len(report.warnings),
+            "results": [
+                {
+                    "severity": r.severity, "message": r.message, "focusNode": r.focus_node, "path": r.path,
+                    "value": r.value, "shape": r.source_shape, "constraintComponent": r.constraint_component,
+                    "file": r.origin.location.path if r.origin else None,
+                    "line": r.origin.location.line if r.origin else None,
+                    "field": r.origin.field if r.origin else None,
+                }
+                for r in report.results
+            ],
+        }
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        _print_report(report)
+        files = len(kg.dataset.study_records) + 1
+        counts = kg.counts()
+        click.echo(
+            f"{files} files, {counts['studies']} records, {counts['findings']} findings: "
+            + _verdict(report).removeprefix("SHACL: ")
+        )
+    if not report.passes(strict):
+        sys.exit(EXIT_VIOLATIONS)
+
+
+@cli.command("query")
+@click.argument("name_or_file")
+@_data_option
+@_format_option(QUERY_FORMATS)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a query variable: <iri>, prefix:name, a number, or text. Repeatable.")
+@click.option("--allow-service", is_flag=True, help="Allow SERVICE clauses, which reach the network.")
+def query_command(name_or_file: str, data_dir: Path | None, fmt: str, params: tuple[str, ...],
+                  allow_service: bool) -> None:
+    """Run a named query from queries/ (e.g. effect-vs-null) or any .rq file."""
+    from .pipeline import query
+    from .queries import load_query, parse_binding, render
+
+    named = load_query(name_or_file)
+    bindings = dict(parse_binding(p) for p in params)
+    kg = _build(data_dir)
+    result = query(kg, named, bindings, allow_service=allow_service)
+    _say(f"{named.name}: {len(result)} rows")
+    click.echo(render(result, fmt), nl=False)
+
+
+@cli.command()
+@_data_option
+@_format_option(QUERY_FORMATS)
+def contradictions(data_dir: Path | None, fmt: str) -> None:
+    """Findings of different studies with opposite directions for the same outcome and contrast."""
+    from .pipeline import query
+    from .queries import render
+
+    result = query(_build(data_dir), "contradictions")
+    _say(f"contradictions: {len(result)} pairs")
+    click.echo(_contradiction_blocks(result) if fmt == "table" else render(result, fmt), nl=False)
+
+
+@cli.command()
+@_data_option
+@_format_option(("table", "json"))
+def stats(data_dir: Path | None, fmt: str) -> None:
+    """Counts of records, graph nodes and triples."""
+    counts = _build(data_dir).counts()
+    if fmt == "json":
+        click.echo(json.dumps(counts, indent=2, sort_keys=True))
+        return
+    width = max(len(k) for k in counts)
+    for key, value in counts.items():
+        click.echo(f"{key.replace('_', ' '):<{width}}  {value}")
+
+
+@cli.command("queries")
+def list_queries() -> None:
+    """List the named queries and what each answers."""
+    from .queries import available_queries, load_query
+
+    for name in available_queries():
+        click.echo(f"{name}\n    {load_query(name).summary}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; map failures to exit codes instead of tracebacks."""
+    from .errors import EvidenceKGError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="evidencekg", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_BAD_INPUT
+    except click.exceptions.Abort:
+        _say("aborted")
+        return 130
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except EvidenceKGError as exc:
+        if debug:
+            traceback.print_exc()
+        for line in str(exc).splitlines():
+            _say(f"error: {line}")
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the one place an unexpected failure becomes a message
+        if debug:
+            traceback.print_exc()
+        _say(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)")
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
