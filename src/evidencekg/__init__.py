@@ -27,9 +27,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 _EXPORTS = {
     "errors": ("EvidenceKGError", "InputError", "InputErrors", "QueryError", "SourceLocation"),
     "model": ("Dataset", "load_dataset"),
-    "to_rdf": ("BuiltGraph", "Origin", "to_rdf"),
+    "rdf": ("BuiltGraph", "Origin", "to_rdf"),
     "reason": ("infer", "load_ontology"),
-    "validate": ("ShaclResult", "ValidationReport", "load_shapes", "validate"),
+    "shacl": ("ShaclResult", "ValidationReport", "load_shapes", "validate"),
     "queries": ("NamedQuery", "QueryResult", "available_queries", "load_query", "run_query"),
     "pipeline": ("KnowledgeGraph", "build", "build_graph", "check", "query", "render_outputs", "write_outputs"),
     "resources": ("bundled_data_dir", "ontology_path", "queries_dir", "shapes_paths"),
@@ -59,5 +59,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from .queries import NamedQuery, QueryResult, available_queries, load_query, run_query
     from .reason import infer, load_ontology
     from .resources import bundled_data_dir, ontology_path, queries_dir, shapes_paths
-    from .to_rdf import BuiltGraph, Origin, to_rdf
-    from .validate import ShaclResult, ValidationReport, load_shapes, validate
+    from .rdf import BuiltGraph, Origin, to_rdf
+    from .shacl import ShaclResult, ValidationReport, load_shapes, validate

@@ -20,7 +20,7 @@ import click
 if TYPE_CHECKING:
     from .pipeline import KnowledgeGraph
     from .queries import QueryResult
-    from .validate import ValidationReport
+    from .shacl import ValidationReport
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 QUERY_FORMATS = ("table", "json", "csv", "tsv")

@@ -31,8 +31,8 @@ from .model import load_dataset
 from .namespaces import EKG, ONTOLOGY_IRI, PREFIXES
 from .queries import NamedQuery, QueryResult, run_query
 from .reason import infer, load_ontology
-from .to_rdf import BuiltGraph, base_iri, new_graph, to_rdf
-from .validate import ValidationReport, validate
+from .rdf import BuiltGraph, base_iri, new_graph, to_rdf
+from .shacl import ValidationReport, validate
 
 ASSERTED_FILE = "asserted.ttl"
 INFERRED_FILE = "inferred.ttl"

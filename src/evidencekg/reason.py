@@ -28,7 +28,7 @@ from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .resources import ontology_path
-from .to_rdf import new_graph
+from .rdf import new_graph
 
 _BUILTIN_NAMESPACES = (str(RDF), str(RDFS), str(OWL), str(XSD))
 _REFLEXIVE_TAUTOLOGIES = (

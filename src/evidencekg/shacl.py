@@ -28,7 +28,7 @@ from rdflib.term import Node
 from .errors import InputError, SourceLocation
 from .reason import load_ontology
 from .resources import shapes_paths
-from .to_rdf import BuiltGraph, Origin, new_graph
+from .rdf import BuiltGraph, Origin, new_graph
 
 SEVERITIES = ("Violation", "Warning", "Info")
 

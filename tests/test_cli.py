@@ -1,0 +1,142 @@
+"""End to end: the evidencekg command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import evidencekg
+from conftest import SECOND_DATASET, run_cli
+from evidencekg.cli import main
+from test_model import STUDY, edit, make_dataset
+
+
+@pytest.fixture(scope="module")
+def bundled_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("build")
+    # Run from a directory outside the checkout: the installed package must carry its resources.
+    return out, run_cli("build", "--out", str(out), cwd=out)
+
+
+def test_build_prints_the_summary_and_the_contradictions(bundled_build: tuple[Path, object]) -> None:
+    out, completed = bundled_build
+    assert completed.returncode == 0, completed.stderr
+    assert "records: " in completed.stderr and "triples: " in completed.stderr
+    assert "SHACL: conforms" in completed.stderr
+    kg = evidencekg.build_graph(evidencekg.bundled_data_dir())
+    labels = {str(r["study1"]) for r in evidencekg.query(kg, "contradictions").records()}
+    assert labels and all(label in completed.stdout for label in labels)
+
+
+def test_build_writes_the_graphs_with_matching_counts(bundled_build: tuple[Path, object]) -> None:
+    out, _ = bundled_build
+    from rdflib import Dataset, Graph
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    counts = manifest["counts"]
+    assert len(Graph().parse(out / "asserted.ttl")) == counts["asserted_triples"]
+    assert len(Graph().parse(out / "inferred.ttl")) == counts["inferred_triples"]
+    graphs = {str(g.identifier): len(g) for g in Dataset().parse(out / "evidence.trig", format="trig").graphs()}
+    assert graphs[manifest["graphs"]["asserted"]] == counts["asserted_triples"]
+    assert graphs[manifest["graphs"]["inferred"]] == counts["inferred_triples"]
+    for kind in ("studies", "groups", "findings"):
+        assert counts[kind] == counts[f"{kind}_out"]
+
+
+def test_outputs_are_byte_identical_across_hash_seeds_and_file_order(tmp_path: Path) -> None:
+    data = evidencekg.bundled_data_dir()
+    reordered = tmp_path / "data"
+    (reordered / "studies").mkdir(parents=True)
+    # Copy files in reverse order so that directory listing order differs.
+    for path in sorted((data / "studies").glob("*.yaml"), reverse=True):
+        shutil.copy(path, reordered / "studies" / path.name)
+    for name in ("vocabulary.yaml", "dataset.yaml"):
+        shutil.copy(data / name, reordered / name)
+    outputs = []
+    for seed, source in (("1", data), ("2", reordered), ("3", reordered)):
+        out = tmp_path / f"out-{seed}"
+        completed = run_cli("build", "--data", str(source), "--out", str(out), env={"PYTHONHASHSEED": seed})
+        assert completed.returncode == 0, completed.stderr
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_failed_build_leaves_earlier_outputs_intact(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    good = make_dataset(tmp_path / "good")
+    assert main(["build", "--data", str(good), "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = make_dataset(tmp_path / "bad", study=edit(STUDY, "year: 2020", "year: [2020"))
+    assert main(["build", "--data", str(bad), "--out", str(out)]) == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["validate", "--data", "/nonexistent/dataset"], "/nonexistent/dataset: data directory does not exist"),
+    (["query", "no-such-query"], "no query named 'no-such-query'"),
+    (["query", "contradictions", "--format", "xml"], "Invalid value for '--format'"),
+    (["frobnicate"], "No such command"),
+], ids=["missing data dir", "unknown query", "bad format", "unknown command"])
+def test_bad_input_and_usage_exit_2_with_one_line(args: list[str], fragment: str) -> None:
+    completed = run_cli(*args)
+    assert completed.returncode == 2
+    assert fragment in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert completed.stdout == ""
+
+
+def test_bad_records_exit_2_naming_file_and_line(tmp_path: Path) -> None:
+    data = make_dataset(tmp_path / "data", study=edit(STUDY, "findings:", "finidngs:"))
+    completed = run_cli("validate", "--data", str(data))
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (
+        "error: data/studies/doe-2020.yaml:19:1: finidngs: unknown key 'finidngs'; did you mean 'findings'?"
+    )
+
+
+def test_validate_bundled_conforms_and_strict_counts_warnings() -> None:
+    completed = run_cli("validate")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "conforms (0 violations" in completed.stdout
+    report = evidencekg.check(evidencekg.build_graph(evidencekg.bundled_data_dir()))
+    assert run_cli("validate", "--strict").returncode == (1 if report.warnings else 0)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv", "table"])
+def test_query_formats_go_to_stdout_only(fmt: str) -> None:
+    completed = run_cli("query", "effect-vs-null", "--format", fmt, "--data", str(SECOND_DATASET))
+    assert completed.returncode == 0, completed.stderr
+    kg = evidencekg.build_graph(SECOND_DATASET)
+    rows = len(evidencekg.query(kg, "effect-vs-null"))
+    if fmt == "json":
+        assert len(json.loads(completed.stdout)["results"]["bindings"]) == rows
+    elif fmt in ("csv", "tsv"):
+        assert len(completed.stdout.splitlines()) == rows + 1
+    assert f"{rows} rows" in completed.stderr
+
+
+def test_query_accepts_a_file_and_parameters(tmp_path: Path) -> None:
+    path = tmp_path / "count.rq"
+    path.write_text("PREFIX ekg: <https://w3id.org/evidencekg/ontology#>\n"
+                    "SELECT (COUNT(?f) AS ?n) WHERE { ?f ekg:direction ?d }", encoding="utf-8")
+    completed = run_cli("query", str(path), "--param", "d=ekg:Increase", "--format", "csv")
+    kg = evidencekg.build_graph(evidencekg.bundled_data_dir())
+    expected = sum(1 for s in kg.dataset.studies for f in s.findings if f.direction == "increase")
+    assert completed.stdout.splitlines() == ["n", str(expected)]
+
+
+def test_contradictions_and_stats_json() -> None:
+    completed = run_cli("contradictions", "--format", "json")
+    assert completed.returncode == 0
+    assert json.loads(completed.stdout)["results"]["bindings"]
+    stats = json.loads(run_cli("stats", "--format", "json").stdout)
+    assert stats == evidencekg.build_graph(evidencekg.bundled_data_dir()).counts()
+
+
+def test_queries_lists_every_shipped_query() -> None:
+    completed = run_cli("queries")
+    for name in evidencekg.available_queries():
+        assert name in completed.stdout

@@ -1,0 +1,77 @@
+"""Stage 3: the asserted graph, its IRIs and its source map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import RDF, Graph, Literal, URIRef
+
+import evidencekg
+from evidencekg.namespaces import EKG
+from evidencekg.pipeline import serialize
+from test_model import STUDY, edit, make_dataset
+
+BASE = "https://w3id.org/evidencekg/id/"
+
+
+def test_iris_are_derived_from_record_ids(tmp_path: Path) -> None:
+    built = evidencekg.to_rdf(evidencekg.load_dataset(make_dataset(tmp_path / "data")))
+    graph = built.graph
+    study = URIRef(BASE + "study/doe-2020")
+    finding = URIRef(BASE + "study/doe-2020/finding/bp")
+    assert (study, RDF.type, EKG.RandomizedControlledTrial) in graph
+    assert (study, EKG.reportsFinding, finding) in graph
+    assert (finding, EKG.group, URIRef(BASE + "study/doe-2020/group/treated")) in graph
+    assert (finding, EKG.outcome, URIRef(BASE + "term/blood-pressure")) in graph
+    assert (finding, EKG.direction, EKG.Decrease) in graph
+
+
+def test_p_value_bounds_keep_what_the_source_wrote(tmp_path: Path) -> None:
+    root = make_dataset(tmp_path / "data", study=edit(STUDY, "p_value: 0.01", "p_value: '<0.001'"))
+    graph = evidencekg.to_rdf(evidencekg.load_dataset(root)).graph
+    finding = URIRef(BASE + "study/doe-2020/finding/bp")
+    assert graph.value(finding, EKG.reportedPValue) == Literal("<0.001")
+    assert str(graph.value(finding, EKG.pValueUpperBound)) == "0.001"
+    assert graph.value(finding, EKG.pValue) is None
+
+
+def test_awkward_quote_text_round_trips_through_turtle_and_ntriples(tmp_path: Path) -> None:
+    awkward = 'He said """no""" \\ then\ttab, bell \x07, unicode ≥ é and a newline\nhere'
+    escaped = awkward.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\x07", "\\a").replace("\n", "\\n")
+    root = make_dataset(tmp_path / "data", study=edit(STUDY, "    p_value: 0.01\n", f'    p_value: 0.01\n    quote: "{escaped}"\n'))
+    built = evidencekg.to_rdf(evidencekg.load_dataset(root))
+    finding = URIRef(BASE + "study/doe-2020/finding/bp")
+    assert str(built.graph.value(finding, EKG.quote)) == awkward
+    for fmt in ("turtle", "nt"):
+        reread = Graph().parse(data=serialize(built.graph, fmt).decode("utf-8"), format=fmt)
+        assert str(reread.value(finding, EKG.quote)) == awkward
+        assert len(reread) == len(built.graph)
+
+
+def test_source_map_points_at_the_field(tmp_path: Path) -> None:
+    built = evidencekg.to_rdf(evidencekg.load_dataset(make_dataset(tmp_path / "data")))
+    origin = built.locate(URIRef(BASE + "study/doe-2020/finding/bp"), EKG.pValue)
+    assert origin is not None
+    assert str(origin) == "data/studies/doe-2020.yaml:27:5: findings[0].p_value"
+
+
+def test_base_iri_from_dataset_metadata(tmp_path: Path) -> None:
+    root = make_dataset(tmp_path / "data")
+    (root / "dataset.yaml").write_text("base_iri: https://example.org/kg/\n", encoding="utf-8")
+    graph = evidencekg.to_rdf(evidencekg.load_dataset(root)).graph
+    assert (URIRef("https://example.org/kg/study/doe-2020"), RDF.type, EKG.Study) in graph
+
+
+def test_every_study_group_and_finding_becomes_a_node(bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    counts = bundled_kg.counts()
+    for kind in ("studies", "groups", "findings"):
+        assert counts[kind] == counts[f"{kind}_out"] > 0
+    studies = {study.id for study in bundled_kg.dataset.studies}
+    files = {p.stem for p in (evidencekg.bundled_data_dir() / "studies").glob("*.yaml")}
+    assert studies == files
+
+
+def test_closed_namespace_matches_the_ontology() -> None:
+    ontology = evidencekg.load_ontology()
+    declared = {str(s) for s in ontology.subjects() if str(s).startswith(str(EKG._NS))}
+    assert declared == {str(EKG._NS) + name for name in EKG.__annotations__}
