@@ -220,6 +220,16 @@ def stats(data_dir: Path | None, fmt: str) -> None:
         click.echo(f"{key.replace('_', ' '):<{width}}  {value}")
 
 
+@cli.command()
+@click.argument("kind", type=click.Choice(["study", "vocabulary", "dataset"]), default="study")
+def schema(kind: str) -> None:
+    """Print the JSON Schema of a record file (for editors and other validators)."""
+    from .model import DatasetMetadata, Study, Vocabulary
+
+    model = {"study": Study, "vocabulary": Vocabulary, "dataset": DatasetMetadata}[kind]
+    click.echo(json.dumps(model.model_json_schema(), indent=2, sort_keys=True))
+
+
 @cli.command("queries")
 def list_queries() -> None:
     """List the named queries and what each answers."""
