@@ -71,3 +71,52 @@ def test_user_shapes_are_added_to_ours(tmp_path: Path, bundled_kg: evidencekg.Kn
     report = evidencekg.validate(bundled_kg.asserted, bundled_kg.inferred, shapes=evidencekg.load_shapes([extra]))
     untimed = sum(1 for s in bundled_kg.dataset.studies for f in s.findings if f.timepoint is None)
     assert sum(1 for r in report.violations if r.message == "every finding needs a timepoint") == untimed
+
+
+def _keys(report: evidencekg.ValidationReport) -> set[tuple[str, str | None, str, str]]:
+    return {(r.focus_node, r.path, r.source_shape, r.severity) for r in report.results}
+
+
+def test_rdf_produced_elsewhere_gets_the_same_results(tmp_path: Path, bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    from evidencekg.pipeline import check_paths
+
+    for fmt, suffix in (("turtle", ".ttl"), ("nt", ".nt"), ("json-ld", ".jsonld")):
+        path = tmp_path / f"graph{suffix}"
+        path.write_bytes(bundled_kg.asserted.serialize(format=fmt, encoding="utf-8"))
+        checked = check_paths([path])
+        assert _keys(checked.report) == _keys(evidencekg.check(bundled_kg))
+        assert checked.records == bundled_kg.counts()["studies"]
+
+
+def test_a_single_record_file_reports_only_its_results() -> None:
+    from evidencekg.pipeline import check_paths
+
+    full = evidencekg.check(evidencekg.build_graph(evidencekg.bundled_data_dir()))
+    by_file: dict[str, int] = {}
+    for result in full.results:
+        by_file[result.origin.location.path] = by_file.get(result.origin.location.path, 0) + 1
+    name, count = max(sorted(by_file.items()), key=lambda item: item[1])
+    checked = check_paths([evidencekg.bundled_data_dir().parent / name])
+    assert len(checked.report.results) == count
+    assert {r.origin.location.path for r in checked.report.results} == {name}
+
+
+def test_remote_json_ld_context_is_not_fetched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "remote.jsonld"
+    path.write_text('{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "urn:x:a", "name": "a"}', encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "remote.jsonld: refused to reach the network" in err and "Traceback" not in err
+
+
+def test_turtle_report_is_the_w3c_report_and_stable(bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    from rdflib import Graph, Literal
+    from rdflib.namespace import SH
+
+    report = evidencekg.check(bundled_kg)
+    text = report.to_turtle()
+    assert text == evidencekg.check(bundled_kg).to_turtle()
+    graph = Graph().parse(data=text.decode("utf-8"), format="turtle")
+    assert len(set(graph.subjects(SH.focusNode, None))) > 0
+    assert (None, SH.conforms, Literal(not report.results)) in graph
+    assert len(list(graph.subjects(None, SH.ValidationResult))) == len(report.results)

@@ -134,18 +134,32 @@ def build(data_dir: Path | None, out_dir: Path) -> None:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_data_option
+@click.option("--shapes", "shape_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Extra SHACL shapes (Turtle or any RDF file) to check besides evidencekg's. Repeatable.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@_format_option(("text", "json"))
-def validate(data_dir: Path | None, strict: bool, fmt: str) -> None:
-    """Check the graph against the SHACL shapes. Exit 0 conforms, 1 violations, 2 bad input."""
-    from .pipeline import check
+@_format_option(("text", "json", "turtle"))
+def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[Path, ...], strict: bool,
+             fmt: str) -> None:
+    """Check records or RDF against the SHACL shapes. Exit 0 conforms, 1 violations, 2 bad input.
 
-    kg = _build(data_dir)
-    report = check(kg)
+    PATHS may be a dataset directory, record files of one dataset, or RDF files
+    (.ttl, .nt, .trig, .nq, .jsonld, .rdf); default: --data, or the bundled dataset.
+    """
+    from .pipeline import check_paths
+    from .shacl import load_shapes
+
+    targets = list(paths) or ([data_dir] if data_dir else [])
+    checked = check_paths(targets, load_shapes(shape_files) if shape_files else None)
+    report = checked.report
     if fmt == "json":
         document = {
             "conforms": report.conforms,
+            "passes": report.passes(strict),
+            "files": checked.files,
+            "records": checked.records,
+            "findings": checked.findings,
             "violations": len(report.violations),
             "warnings": len(report.warnings),
             "results": [
@@ -154,18 +168,19 @@ def validate(data_dir: Path | None, strict: bool, fmt: str) -> None:
                     "value": r.value, "shape": r.source_shape, "constraintComponent": r.constraint_component,
                     "file": r.origin.location.path if r.origin else None,
                     "line": r.origin.location.line if r.origin else None,
+                    "column": r.origin.location.column if r.origin else None,
                     "field": r.origin.field if r.origin else None,
                 }
                 for r in report.results
             ],
         }
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    elif fmt == "turtle":
+        click.echo(report.to_turtle().decode("utf-8"), nl=False)
     else:
         _print_report(report)
-        files = len(kg.dataset.study_records) + 1
-        counts = kg.counts()
         click.echo(
-            f"{files} files, {counts['studies']} records, {counts['findings']} findings: "
+            f"{checked.files} files, {checked.records} records, {checked.findings} findings: "
             + _verdict(report).removeprefix("SHACL: ")
         )
     if not report.passes(strict):

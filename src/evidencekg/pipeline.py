@@ -26,12 +26,16 @@ from pathlib import Path
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from .errors import InputError
 from .model import Dataset as EvidenceDataset
 from .model import load_dataset
 from .namespaces import EKG, ONTOLOGY_IRI, PREFIXES
 from .queries import NamedQuery, QueryResult, run_query
 from .reason import infer, load_ontology
-from .rdf import BuiltGraph, base_iri, new_graph, to_rdf
+from .offline import offline
+from .rdf import RDF_FORMATS, BuiltGraph, base_iri, new_graph, read_rdf, to_rdf
+from .records import RECORD_SUFFIXES, VOCABULARY_FILE, display_path
+from .resources import bundled_data_dir
 from .shacl import ValidationReport, validate
 
 ASSERTED_FILE = "asserted.ttl"
@@ -84,10 +88,11 @@ class KnowledgeGraph:
 
 
 def build_graph(data_dir: Path | str) -> KnowledgeGraph:
-    """Records → validated model → asserted graph → inferred graph."""
-    dataset = load_dataset(data_dir)
-    built = to_rdf(dataset)
-    kg = KnowledgeGraph(dataset, built, infer(built.graph), load_ontology())
+    """Records → validated model → asserted graph → inferred graph, without touching the network."""
+    with offline():
+        dataset = load_dataset(data_dir)
+        built = to_rdf(dataset)
+        kg = KnowledgeGraph(dataset, built, infer(built.graph), load_ontology())
     counts = kg.counts()
     for kind in ("studies", "groups", "findings"):
         if counts[kind] != counts[f"{kind}_out"]:  # pragma: no cover - guards the no-record-dropped promise
@@ -95,9 +100,64 @@ def build_graph(data_dir: Path | str) -> KnowledgeGraph:
     return kg
 
 
-def check(kg: KnowledgeGraph) -> ValidationReport:
+def check(kg: KnowledgeGraph, shapes: Graph | None = None) -> ValidationReport:
     """SHACL validation of a built graph, with results traced to record lines."""
-    return validate(kg.asserted, kg.inferred, source=kg.built)
+    with offline():
+        return validate(kg.asserted, kg.inferred, shapes=shapes, source=kg.built)
+
+
+@dataclass(frozen=True)
+class CheckedInput:
+    """What :func:`check_paths` validated and the report, limited to those inputs."""
+
+    report: ValidationReport
+    files: int
+    records: int
+    findings: int
+
+
+def dataset_root_of(record: Path) -> Path:
+    """The dataset directory a record file belongs to: the nearest ancestor with a vocabulary.yaml."""
+    for parent in record.resolve().parents:
+        if (parent / VOCABULARY_FILE).is_file():
+            return parent
+    raise InputError(str(record), f"not inside a dataset directory (no {VOCABULARY_FILE} above it)")
+
+
+def check_paths(paths: Sequence[Path], shapes: Graph | None = None) -> CheckedInput:
+    """Validate a dataset directory, record files of one dataset, or RDF files produced elsewhere.
+
+    For record files the whole dataset is built (cross-record rules need it) and the
+    results are limited to those files.
+    """
+    rdf_files = [p for p in paths if p.suffix.lower() in RDF_FORMATS]
+    record_files = [p for p in paths if p.suffix.lower() in RECORD_SUFFIXES]
+    directories = [p for p in paths if p not in rdf_files and p not in record_files]
+    kinds = sum(bool(group) for group in (rdf_files, record_files, directories))
+    if kinds > 1 or len(directories) > 1:
+        raise InputError(str(paths[0]), "validate one dataset directory, record files of one dataset, or RDF files")
+    if rdf_files:
+        with offline():
+            graph = read_rdf(rdf_files)
+            report = validate(graph, infer(graph), shapes=shapes)
+        findings = sum(1 for _ in graph.subjects(RDF.type, EKG.Finding))
+        return CheckedInput(report, len(rdf_files), sum(1 for _ in graph.subjects(RDF.type, EKG.Study)), findings)
+    if record_files:
+        roots = {dataset_root_of(p) for p in record_files}
+        if len(roots) > 1:
+            raise InputError(str(record_files[0]), "the record files belong to different datasets")
+        kg = build_graph(roots.pop())
+        wanted = {display_path(kg.dataset.root, p.resolve()) for p in record_files}
+        by_file = {record.path: study for study, record in kg.dataset.study_records.items()}
+        missing = sorted(wanted - set(by_file) - {kg.dataset.vocabulary_record.path})
+        if missing:
+            raise InputError(missing[0], "not a study record of the dataset (records live in studies/)")
+        report = check(kg, shapes).limited_to(wanted)
+        studies = [s for s in kg.dataset.studies if kg.dataset.study_records[s.id].path in wanted]
+        return CheckedInput(report, len(wanted), len(studies), sum(len(s.findings) for s in studies))
+    kg = build_graph(directories[0] if directories else bundled_data_dir())
+    counts = kg.counts()
+    return CheckedInput(check(kg, shapes), len(kg.dataset.study_records) + 1, counts["studies"], counts["findings"])
 
 
 def query(
