@@ -182,9 +182,10 @@ class _Builder:
     def study(self, study: Study, record: Record) -> None:
         iri = self.node(self.mint("study", study.id), record, ())
         add = self.add
-        add(iri, RDF.type, EKG.Study, record, ())
         if study.design:
+            # Registered first, so rdf:type points a curator at the design line.
             add(iri, RDF.type, design_class(study.design), record, ("design",))
+        add(iri, RDF.type, EKG.Study, record, ())
         add(iri, DCTERMS.identifier, study.id, record, ("id",))
         add(iri, RDFS.label, study_label(study), record, ("id",))
         add(iri, DCTERMS.title, study.title, record, ("title",))
