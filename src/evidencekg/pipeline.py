@@ -146,10 +146,14 @@ def check_paths(paths: Sequence[Path], shapes: Graph | None = None) -> CheckedIn
         roots = {dataset_root_of(p) for p in record_files}
         if len(roots) > 1:
             raise InputError(str(record_files[0]), "the record files belong to different datasets")
-        kg = build_graph(roots.pop())
+        root = roots.pop()
+        if any(p.resolve().parent == root for p in record_files):
+            # vocabulary.yaml or dataset.yaml changed: every record may be affected.
+            return check_paths([root], shapes)
+        kg = build_graph(root)
         wanted = {display_path(kg.dataset.root, p.resolve()) for p in record_files}
         by_file = {record.path: study for study, record in kg.dataset.study_records.items()}
-        missing = sorted(wanted - set(by_file) - {kg.dataset.vocabulary_record.path})
+        missing = sorted(wanted - set(by_file))
         if missing:
             raise InputError(missing[0], "not a study record of the dataset (records live in studies/)")
         report = check(kg, shapes).limited_to(wanted)
