@@ -140,3 +140,25 @@ def test_queries_lists_every_shipped_query() -> None:
     completed = run_cli("queries")
     for name in evidencekg.available_queries():
         assert name in completed.stdout
+
+
+def test_a_build_killed_midway_leaves_no_partial_files(tmp_path: Path) -> None:
+    """Kill builds at several moments; the output directory only ever holds complete earlier files."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    assert main(["build", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    for delay in (0.5, 1.5, 2.5):
+        process = subprocess.Popen([sys.executable, "-m", "evidencekg", "build", "--out", str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        files = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+        assert files == before
+    # A killed run can leave its staging directory behind, never a file among the outputs.
+    assert all(p.name.startswith(".evidencekg-") for p in out.iterdir() if p.is_dir())
