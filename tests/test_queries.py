@@ -121,3 +121,32 @@ def test_second_dataset_matches_its_construction(second_kg: evidencekg.Knowledge
     assert contradictions == {frozenset(pair) for pair in expected["contradictions"]}
     effects = _finding_pairs(evidencekg.query(second_kg, "effect-vs-null"), "effectFinding", "nullFinding", ordered=True)
     assert effects == {tuple(pair) for pair in expected["effect_vs_null"]}
+
+
+def test_derived_relations_are_order_independent_and_symmetric(second_kg: evidencekg.KnowledgeGraph) -> None:
+    from rdflib import RDF
+
+    from evidencekg.namespaces import EKG
+
+    derived = second_kg.derived
+    relations = set(derived.subjects(RDF.type, EKG.EvidenceRelation))
+    assert relations
+    for relation in relations:
+        findings = sorted(str(f).split("/study/", 1)[1] for f in derived.objects(relation, EKG.relatesFinding))
+        assert len(findings) == 2
+        assert str(relation).endswith("/relation/" + "/vs/".join(findings))
+    for a, b in derived.subject_objects(EKG.disagreesWith):
+        assert (b, EKG.disagreesWith, a) in derived
+
+
+def test_disagreements_cover_both_pair_queries(second_kg: evidencekg.KnowledgeGraph) -> None:
+    from rdflib import RDF
+
+    from evidencekg.namespaces import EKG
+
+    disagreements = set(second_kg.derived.subjects(RDF.type, EKG.Disagreement))
+    listed = {r["relation"] for r in evidencekg.query(second_kg, "contradictions").records()}
+    listed |= {r["relation"] for r in evidencekg.query(second_kg, "effect-vs-null").records()}
+    assert listed <= disagreements
+    report = evidencekg.check(second_kg)
+    assert report.conforms, [str(r) for r in report.violations]

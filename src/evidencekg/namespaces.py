@@ -24,6 +24,7 @@ class EKG(DefinedNamespace):
     _fail = True
 
     ActiveComparatorArmRole: URIRef
+    Agreement: URIRef
     AllParticipantsRole: URIRef
     Association: URIRef
     BeforeAfterComparison: URIRef
@@ -35,48 +36,63 @@ class EKG(DefinedNamespace):
     CohortStudy: URIRef
     Comparison: URIRef
     Condition: URIRef
+    ConditionContrast: URIRef
+    ContrastKind: URIRef
     ControlRole: URIRef
     CrossSectionalStudy: URIRef
     Decrease: URIRef
     DescriptiveStudy: URIRef
     Direction: URIRef
+    Disagreement: URIRef
+    EffectVersusNull: URIRef
     EvidenceLevel: URIRef
     EvidenceLevel1: URIRef
     EvidenceLevel2: URIRef
     EvidenceLevel3: URIRef
     EvidenceLevel4: URIRef
     EvidenceLevel5: URIRef
+    EvidenceRelation: URIRef
     EvidenceSynthesis: URIRef
     ExperimentalStudy: URIRef
     ExpertOpinion: URIRef
+    ExposureContrast: URIRef
     Finding: URIRef
     Group: URIRef
     GroupRole: URIRef
     Increase: URIRef
     Intervention: URIRef
     InterventionArmRole: URIRef
+    InterventionContrast: URIRef
     MetaAnalysis: URIRef
     NoChange: URIRef
     NonRandomizedTrial: URIRef
     ObservationalStudy: URIRef
+    OppositeDirections: URIRef
     Outcome: URIRef
     PlaceboArmRole: URIRef
     Population: URIRef
     RandomizedControlledTrial: URIRef
+    RelationKind: URIRef
+    SameDirection: URIRef
     Study: URIRef
     StudyIntervention: URIRef
     SystematicReview: URIRef
     Term: URIRef
+    agreesWith: URIRef
     citationVerified: URIRef
     comparatorGroup: URIRef
     comparison: URIRef
     condition: URIRef
     conditionOrBroader: URIRef
+    contrastKind: URIRef
     declaredIncludedStudyCount: URIRef
+    dependentEvidence: URIRef
     designCode: URIRef
     direction: URIRef
     directionCode: URIRef
+    disagreesWith: URIRef
     dose: URIRef
+    effectFinding: URIRef
     evidenceLevel: URIRef
     exposure: URIRef
     exposureOrBroader: URIRef
@@ -94,6 +110,7 @@ class EKG(DefinedNamespace):
     interventionTermOrBroader: URIRef
     journal: URIRef
     levelRank: URIRef
+    nullFinding: URIRef
     oppositeOf: URIRef
     outcome: URIRef
     outcomeOrBroader: URIRef
@@ -105,6 +122,8 @@ class EKG(DefinedNamespace):
     quote: URIRef
     quoteSource: URIRef
     receivedIntervention: URIRef
+    relatesFinding: URIRef
+    relationKind: URIRef
     reportedIn: URIRef
     reportedPValue: URIRef
     reportsFinding: URIRef
@@ -115,7 +134,6 @@ class EKG(DefinedNamespace):
     sourceRecord: URIRef
     synthesizesEvidenceFrom: URIRef
     timepoint: URIRef
-
 
 PREFIXES: dict[str, str] = {
     "ekg": str(EKG._NS),

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from .errors import InputError
 from .model import Dataset as EvidenceDataset
 from .model import load_dataset
 from .namespaces import EKG, ONTOLOGY_IRI, PREFIXES
-from .queries import NamedQuery, QueryResult, run_query
+from .queries import NamedQuery, QueryResult, construct, derivation_queries, run_query
 from .reason import infer, load_ontology
 from .offline import offline
 from .rdf import RDF_FORMATS, BuiltGraph, base_iri, new_graph, read_rdf, to_rdf
@@ -40,6 +40,7 @@ from .shacl import ValidationReport, validate
 
 ASSERTED_FILE = "asserted.ttl"
 INFERRED_FILE = "inferred.ttl"
+DERIVED_FILE = "derived.ttl"
 DATASET_FILE = "evidence.trig"
 MANIFEST_FILE = "manifest.json"
 
@@ -52,6 +53,8 @@ class KnowledgeGraph:
     built: BuiltGraph
     inferred: Graph
     ontology: Graph = field(repr=False)
+    derived: Graph = field(default_factory=Graph, repr=False)
+    """Evidence relations (agreements, disagreements) derived by ``queries/derive/``."""
 
     @property
     def asserted(self) -> Graph:
@@ -62,7 +65,7 @@ class KnowledgeGraph:
         merged = Graph(bind_namespaces="none")
         for prefix, namespace in PREFIXES.items():
             merged.bind(prefix, namespace)
-        for graph in (self.asserted, self.inferred, self.ontology):
+        for graph in (self.asserted, self.inferred, self.ontology, self.derived):
             for triple in graph:
                 merged.add(triple)
         return merged
@@ -71,7 +74,14 @@ class KnowledgeGraph:
         """The IRIs of the named graphs the TriG output holds."""
         base = base_iri(self.dataset)
         return {"asserted": URIRef(base + "graph/asserted"), "inferred": URIRef(base + "graph/inferred"),
-                "ontology": ONTOLOGY_IRI}
+                "derived": URIRef(base + "graph/derived"), "ontology": ONTOLOGY_IRI}
+
+    def named_graphs(self) -> list[tuple[URIRef, Graph]]:
+        """(name, graph) of every named graph, in the order outputs list them."""
+        names = self.graph_names()
+        graphs = {"asserted": self.asserted, "inferred": self.inferred, "derived": self.derived,
+                  "ontology": self.ontology}
+        return [(names[key], graphs[key]) for key in ("asserted", "inferred", "derived", "ontology")]
 
     def findings(self) -> set[URIRef]:
         return {s for s in self.asserted.subjects(RDF.type, EKG.Finding) if isinstance(s, URIRef)}
@@ -84,7 +94,13 @@ class KnowledgeGraph:
             "groups_out": sum(1 for _ in self.asserted.subjects(RDF.type, EKG.Group)),
             "findings_out": len(self.findings()),
         }
-        return {**records, **out, "asserted_triples": len(self.asserted), "inferred_triples": len(self.inferred)}
+        relations = {
+            "disagreements": sum(1 for _ in self.derived.subjects(RDF.type, EKG.Disagreement)),
+            "agreements": sum(1 for _ in self.derived.subjects(RDF.type, EKG.Agreement)),
+        }
+        triples = {"asserted_triples": len(self.asserted), "inferred_triples": len(self.inferred),
+                   "derived_triples": len(self.derived)}
+        return {**records, **out, **relations, **triples}
 
 
 def build_graph(data_dir: Path | str) -> KnowledgeGraph:
@@ -93,6 +109,7 @@ def build_graph(data_dir: Path | str) -> KnowledgeGraph:
         dataset = load_dataset(data_dir)
         built = to_rdf(dataset)
         kg = KnowledgeGraph(dataset, built, infer(built.graph), load_ontology())
+        kg = replace(kg, derived=derive(kg.union()))
     counts = kg.counts()
     for kind in ("studies", "groups", "findings"):
         if counts[kind] != counts[f"{kind}_out"]:  # pragma: no cover - guards the no-record-dropped promise
@@ -100,10 +117,23 @@ def build_graph(data_dir: Path | str) -> KnowledgeGraph:
     return kg
 
 
+def derive(graph: Graph) -> Graph:
+    """Run the derivation queries in order, each seeing what the earlier ones derived."""
+    derived = new_graph()
+    scratch = Graph()
+    for triple in graph:
+        scratch.add(triple)
+    for named in derivation_queries():
+        for triple in construct(scratch, named):
+            derived.add(triple)
+            scratch.add(triple)
+    return derived
+
+
 def check(kg: KnowledgeGraph, shapes: Graph | None = None) -> ValidationReport:
     """SHACL validation of a built graph, with results traced to record lines."""
     with offline():
-        return validate(kg.asserted, kg.inferred, shapes=shapes, source=kg.built)
+        return validate(kg.asserted, kg.inferred + kg.derived, shapes=shapes, source=kg.built)
 
 
 @dataclass(frozen=True)
@@ -210,8 +240,8 @@ def render_outputs(kg: KnowledgeGraph) -> dict[str, bytes]:
     files = {
         ASSERTED_FILE: serialize(kg.asserted, "turtle"),
         INFERRED_FILE: serialize(kg.inferred, "turtle"),
-        DATASET_FILE: to_trig([(kg.graph_names()[k], g) for k, g in
-                               (("asserted", kg.asserted), ("inferred", kg.inferred), ("ontology", kg.ontology))]),
+        DERIVED_FILE: serialize(kg.derived, "turtle"),
+        DATASET_FILE: to_trig(kg.named_graphs()),
     }
     manifest = {
         "counts": kg.counts(),

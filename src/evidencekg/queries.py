@@ -117,6 +117,22 @@ def parse_header(text: str) -> dict[str, str]:
     return header
 
 
+def derivation_queries() -> tuple[NamedQuery, ...]:
+    """The CONSTRUCT queries of ``queries/derive/``, in the order their file names give."""
+    return tuple(read_query(path) for path in sorted((queries_dir() / "derive").glob("*.rq")))
+
+
+def construct(graph: Graph, query: NamedQuery) -> Graph:
+    """The triples a CONSTRUCT query builds from ``graph``."""
+    try:
+        result = graph.query(query.prepared)
+    except Exception as exc:
+        raise QueryError(f"{query.path}: query failed: {exc}") from None
+    if result.type != "CONSTRUCT" or result.graph is None:
+        raise QueryError(f"{query.path}: a derivation query must be a CONSTRUCT query (this is {result.type})")
+    return result.graph
+
+
 def available_queries(directory: Path | None = None) -> dict[str, Path]:
     """Name → file of every query shipped in ``queries/`` (or in ``directory``)."""
     directory = directory or queries_dir()
