@@ -192,7 +192,7 @@ class _Builder:
         for position, author in enumerate(study.authors):
             add(iri, DC.creator, author, record, ("authors", position))
         if study.year is not None:
-            add(iri, DCTERMS.issued, Literal(str(study.year), datatype=XSD.gYear), record, ("year",))
+            add(iri, DCTERMS.issued, Literal(f"{study.year:04d}", datatype=XSD.gYear), record, ("year",))
         add(iri, EKG.journal, study.journal, record, ("journal",))
         add(iri, BIBO.volume, study.volume, record, ("volume",))
         add(iri, BIBO.issue, study.issue, record, ("issue",))
@@ -314,7 +314,9 @@ def study_label(study: Study) -> str:
 
 
 def _count(value: int | None) -> Literal | None:
-    return None if value is None else Literal(value, datatype=XSD.nonNegativeInteger)
+    # From the lexical form, so that rdflib checks it (a negative count becomes an ill-typed literal
+    # that SHACL's sh:datatype reports, as it would in RDF read from a file).
+    return None if value is None else Literal(str(value), datatype=XSD.nonNegativeInteger)
 
 
 def _decimal(value: float) -> Literal:
