@@ -162,3 +162,32 @@ def test_a_build_killed_midway_leaves_no_partial_files(tmp_path: Path) -> None:
         assert files == before
     # A killed run can leave its staging directory behind, never a file among the outputs.
     assert all(p.name.startswith(".evidencekg-") for p in out.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["query", "contradictions", "-p", "nosuch=1"], "the query has no variable ?nosuch to bind"),
+    (["query", "evidence-by-design", "-p", "findings=1"], "?findings is computed by the query"),
+    (["query", "contradictions", "-p", "finding1=<not an iri>"], "is not an IRI"),
+    (["query", "contradictions", "-p", "finding1=foo:bar"], "unknown prefix 'foo'"),
+    (["build", "--out", "/dev/null/x"], "/dev/null/x: cannot write the output directory"),
+], ids=["unknown variable", "computed variable", "bad IRI", "unknown prefix", "unwritable output"])
+def test_mistakes_that_would_otherwise_pass_silently_exit_2(args: list[str], fragment: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_a_query_file_that_is_not_utf8_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "latin1.rq"
+    path.write_bytes("SELECT ?x WHERE { ?x ?p \"caf\xe9\" }".encode("latin-1"))
+    assert main(["query", str(path)]) == 2
+    assert "latin1.rq: not valid UTF-8" in capsys.readouterr().err
+
+
+def test_one_broken_record_does_not_cause_follow_on_errors(tmp_path: Path) -> None:
+    review = edit(edit(STUDY, "id: doe-2020", "id: roe-2021"), "design: randomized-controlled-trial",
+                  "design: systematic-review\nincludes: [doe-2020]")
+    data = make_dataset(tmp_path / "data", study=edit(STUDY, "findings:", "finidngs:"), extra={"roe-2021.yaml": review})
+    completed = run_cli("validate", "--data", str(data))
+    assert completed.returncode == 2
+    assert "finidngs" in completed.stderr and "roe-2021" not in completed.stderr

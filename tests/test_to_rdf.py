@@ -75,3 +75,17 @@ def test_closed_namespace_matches_the_ontology() -> None:
     ontology = evidencekg.load_ontology()
     declared = {str(s) for s in ontology.subjects() if str(s).startswith(str(EKG._NS))}
     assert declared == {str(EKG._NS) + name for name in EKG.__annotations__}
+
+
+def test_author_order_and_dataset_metadata(bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    from rdflib.collection import Collection
+
+    from evidencekg.namespaces import BIBO
+
+    for study in bundled_kg.dataset.studies:
+        node = next(bundled_kg.asserted.subjects(EKG.sourceRecord, Literal(f"studies/{study.id}.yaml")))
+        authors = bundled_kg.asserted.value(node, BIBO.authorList)
+        listed = [str(a) for a in Collection(bundled_kg.asserted, authors)] if authors is not None else []
+        assert listed == study.authors
+    question = bundled_kg.dataset.metadata.question
+    assert question and (None, EKG.researchQuestion, Literal(question)) in bundled_kg.asserted

@@ -63,10 +63,16 @@ def _counts_line(kg: KnowledgeGraph) -> str:
     )
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _verdict(report: ValidationReport) -> str:
     notes = len(report.results) - len(report.violations) - len(report.warnings)
     state = "conforms" if report.conforms else "does not conform"
-    return f"SHACL: {state} ({len(report.violations)} violations, {len(report.warnings)} warnings, {notes} notes)"
+    counts = ", ".join((_plural(len(report.violations), "violation"), _plural(len(report.warnings), "warning"),
+                        _plural(notes, "note")))
+    return f"SHACL: {state} ({counts})"
 
 
 def _contradiction_blocks(result: QueryResult) -> str:
@@ -90,6 +96,8 @@ def _contradiction_blocks(result: QueryResult) -> str:
             f"{display(record['direction2'])} (contrast: {display(record['contrast'])})"
         )
         lines = [title] + [f"   {label:<12} {a:<{width}} {b}" for (label, _), a, b in zip(facets, left, right)]
+        if str(record.get("dependent")).lower() == "true":
+            lines.append(f"   {'dependent':<12} one study is a review that includes the other: not independent evidence")
         lines.append(f"   {'findings':<12} {record['finding1']}\n   {'':<12} {record['finding2']}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
@@ -162,6 +170,7 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
             "findings": checked.findings,
             "violations": len(report.violations),
             "warnings": len(report.warnings),
+            "notes": len(report.results) - len(report.violations) - len(report.warnings),
             "results": [
                 {
                     "severity": r.severity, "message": r.message, "focusNode": r.focus_node, "path": r.path,
@@ -180,9 +189,11 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
     else:
         _print_report(report)
         click.echo(
-            f"{checked.files} files, {checked.records} records, {checked.findings} findings: "
-            + _verdict(report).removeprefix("SHACL: ")
+            f"{_plural(checked.files, 'file')}, {_plural(checked.records, 'record')}, "
+            f"{_plural(checked.findings, 'finding')}: " + _verdict(report).removeprefix("SHACL: ")
         )
+        if report.conforms and not report.passes(strict):
+            click.echo(f"fails because of --strict: {_plural(len(report.warnings), 'warning')}")
     if not report.passes(strict):
         sys.exit(EXIT_VIOLATIONS)
 
@@ -204,7 +215,7 @@ def query_command(name_or_file: str, data_dir: Path | None, fmt: str, params: tu
     bindings = dict(parse_binding(p) for p in params)
     kg = _build(data_dir)
     result = query(kg, named, bindings, allow_service=allow_service)
-    _say(f"{named.name}: {len(result)} rows")
+    _say(f"{named.name}: {_plural(len(result), 'row')}")
     click.echo(render(result, fmt), nl=False)
 
 
@@ -217,7 +228,7 @@ def contradictions(data_dir: Path | None, fmt: str) -> None:
     from .queries import render
 
     result = query(_build(data_dir), "contradictions")
-    _say(f"contradictions: {len(result)} pairs")
+    _say(f"contradictions: {_plural(len(result), 'pair')}")
     click.echo(_contradiction_blocks(result) if fmt == "table" else render(result, fmt), nl=False)
 
 

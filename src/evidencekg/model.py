@@ -462,10 +462,15 @@ def validate_records(files: DatasetFiles) -> Dataset:
     vocabulary = _validate(Vocabulary, files.vocabulary, errors)
     metadata = _validate(DatasetMetadata, files.metadata, errors) if files.metadata else DatasetMetadata()
     studies: list[tuple[Study, Record]] = []
+    # Ids of records that failed validation still count as present, so that one broken record
+    # does not cause "no study ..." errors in the reviews that include it.
+    claimed_ids: set[str] = set()
     for record in files.studies:
         study = _validate(Study, record, errors)
         if study is not None:
             studies.append((study, record))
+        elif isinstance(record.data.get("id"), str):
+            claimed_ids.add(record.data["id"])
     if vocabulary is not None:
         _check_vocabulary(vocabulary, files.vocabulary, errors)
     first_file: dict[str, str] = {}
@@ -476,7 +481,7 @@ def validate_records(files: DatasetFiles) -> Dataset:
     if vocabulary is not None:
         terms = {term.id: (kind, term) for kind in TERM_KINDS for term in getattr(vocabulary, kind)}
         for study, record in studies:
-            _check_study(study, record, terms, set(first_file), errors)
+            _check_study(study, record, terms, set(first_file) | claimed_ids, errors)
     if errors:
         raise InputErrors(errors)
     if len(studies) != len(files.studies):  # pragma: no cover - every failure above appends an error

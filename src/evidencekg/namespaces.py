@@ -127,6 +127,7 @@ class EKG(DefinedNamespace):
     reportedIn: URIRef
     reportedPValue: URIRef
     reportsFinding: URIRef
+    researchQuestion: URIRef
     role: URIRef
     roleCode: URIRef
     sampleSize: URIRef
@@ -148,5 +149,6 @@ PREFIXES: dict[str, str] = {
     "bibo": str(BIBO),
     "sh": "http://www.w3.org/ns/shacl#",
     "schema": "https://schema.org/",
+    "dcat": "http://www.w3.org/ns/dcat#",
 }
 """Prefixes bound in every graph evidencekg writes and every query it prepares."""

@@ -255,8 +255,11 @@ def render_outputs(kg: KnowledgeGraph) -> dict[str, bytes]:
 def write_outputs(files: dict[str, bytes], out_dir: Path | str) -> list[Path]:
     """Write every file, all or nothing: staged in a temporary directory, then moved into place."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".evidencekg-", dir=out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".evidencekg-", dir=out))
+    except OSError as exc:
+        raise InputError(str(out), f"cannot write the output directory: {exc.strerror or exc}") from None
     try:
         for name, content in files.items():
             with open(staging / name, "wb") as handle:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -145,6 +146,8 @@ def read_query(path: Path, name: str | None = None) -> NamedQuery:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise QueryError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise QueryError(f"{path}: not valid UTF-8 (byte {exc.start}); save the query as UTF-8") from None
     try:
         prepared = prepareQuery(text, initNs=PREFIXES)
     except Exception as exc:  # pyparsing's ParseException and friends
@@ -182,7 +185,8 @@ def run_query(
     """Run a SELECT query on ``graph`` with ``bindings`` (variable name → RDF term)."""
     named = load_query(query) if isinstance(query, str) else query
     if not allow_service and _uses_service(named):
-        raise QueryError(f"{named.path}: the query uses SERVICE, which reaches the network; allow it explicitly")
+        raise QueryError(f"{named.path}: the query uses SERVICE, which reaches the network; pass --allow-service to run it")
+    _check_bindings(named, bindings or {})
     init = {Variable(name): value for name, value in (bindings or {}).items()}
     try:
         result = graph.query(named.prepared, initBindings=init)
@@ -195,6 +199,18 @@ def run_query(
     return QueryResult(variables, rows)
 
 
+def _check_bindings(query: NamedQuery, bindings: Mapping[str, Node]) -> None:
+    """Refuse bindings the engine would silently ignore: unknown variables, and variables the query computes."""
+    body = "\n".join(line.split("#", 1)[0] if line.lstrip().startswith("#") else line for line in query.text.splitlines())
+    mentioned = set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", body))
+    computed = set(re.findall(r"\bAS\s+[?$]([A-Za-z_][A-Za-z0-9_]*)", body, flags=re.IGNORECASE))
+    for name in bindings:
+        if name not in mentioned:
+            raise QueryError(f"{query.path}: the query has no variable ?{name} to bind")
+        if name in computed:
+            raise QueryError(f"{query.path}: ?{name} is computed by the query (AS ?{name}) and cannot be bound")
+
+
 def parse_binding(text: str) -> tuple[str, Node]:
     """``name=value`` → (name, term): ``<iri>`` or a known ``prefix:name`` is an IRI, a number a number, else text."""
     name, sep, value = text.partition("=")
@@ -203,21 +219,27 @@ def parse_binding(text: str) -> tuple[str, Node]:
     name = name.lstrip("?$")
     term: Node
     if value.startswith("<") and value.endswith(">"):
-        term = URIRef(value[1:-1])
-    elif ":" in value and value.split(":", 1)[0] in PREFIXES:
+        iri = value[1:-1]
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", iri):
+            raise QueryError(f"binding {text!r}: {iri!r} is not an IRI")
+        term = URIRef(iri)
+    elif re.match(r"^[A-Za-z][\w-]*:[\w.-]*$", value) and not value.startswith(("http:", "https:", "urn:")):
         prefix, local = value.split(":", 1)
+        if prefix not in PREFIXES:
+            raise QueryError(f"binding {text!r}: unknown prefix {prefix!r}; use <full IRI> or one of {', '.join(PREFIXES)}")
         term = URIRef(PREFIXES[prefix] + local)
+    elif value in ("true", "false"):
+        term = Literal(value == "true")
     else:
         term = _number_or_text(value)
     return name, term
 
 
 def _number_or_text(value: str) -> Literal:
-    for kind in (int, float):
-        try:
-            return Literal(kind(value))
-        except ValueError:
-            continue
+    if re.fullmatch(r"[-+]?\d+", value):
+        return Literal(int(value))
+    if re.fullmatch(r"[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?", value):
+        return Literal(float(value))
     return Literal(value)
 
 

@@ -34,7 +34,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import DCAT
 from rdflib import Dataset as RDFDataset
 from rdflib.namespace import DCTERMS, PROV
 
@@ -117,9 +119,8 @@ def base_iri(dataset: Dataset) -> str:
     """The base of the dataset's IRIs: ``base_iri`` of ``dataset.yaml``, or the default."""
     base = dataset.metadata.base_iri or DEFAULT_BASE_IRI
     if not base.endswith(("/", "#")):
-        raise InputError(
-            SourceLocation("dataset.yaml"), f"base_iri {base!r} must end with '/' or '#'", field="base_iri"
-        )
+        location = SourceLocation(str(dataset.root / "dataset.yaml"))
+        raise InputError(location, f"{base!r} must end with '/' or '#'", field="base_iri")
     return base
 
 
@@ -134,7 +135,7 @@ class _Builder:
     def add(self, subject: URIRef, predicate: URIRef, obj: Any, record: Record | None = None, at: Path_ = ()) -> None:
         if obj is None:
             return
-        node = obj if isinstance(obj, (URIRef, Literal)) else Literal(obj)
+        node = obj if isinstance(obj, (URIRef, Literal, BNode)) else Literal(obj)
         self.graph.add((subject, predicate, node))
         if record is not None:
             self.sources.setdefault((subject, predicate), Origin(record.locate(at), format_path(at)))
@@ -147,10 +148,24 @@ class _Builder:
         return self.mint("term", term_id)
 
     def build(self) -> BuiltGraph:
+        self.dataset_node()
         self.vocabulary()
         for study in self.dataset.studies:
             self.study(study, self.dataset.study_records[study.id])
         return BuiltGraph(self.graph, self.sources)
+
+    def dataset_node(self) -> None:
+        meta = self.dataset.metadata
+        node = self.mint("dataset")
+        self.add(node, RDF.type, DCAT.Dataset)
+        self.add(node, DCTERMS.title, meta.title)
+        self.add(node, DCTERMS.description, meta.description)
+        self.add(node, EKG.researchQuestion, meta.question)
+        if meta.license:
+            is_iri = meta.license.startswith(("http://", "https://"))
+            self.add(node, DCTERMS.license, URIRef(meta.license) if is_iri else Literal(meta.license))
+        for url in meta.sources:
+            self.add(node, DCTERMS.source, URIRef(url))
 
     def vocabulary(self) -> None:
         record = self.dataset.vocabulary_record
@@ -191,6 +206,13 @@ class _Builder:
         add(iri, DCTERMS.title, study.title, record, ("title",))
         for position, author in enumerate(study.authors):
             add(iri, DC.creator, author, record, ("authors", position))
+        if study.authors:
+            # dc:creator values have no order; the list keeps the first author first. A labelled
+            # blank node keeps N-Triples output deterministic.
+            authors = BNode(f"authors-{study.id}")
+            Collection(self.graph, authors, [Literal(a) for a in study.authors])
+            add(iri, BIBO.authorList, authors, record, ("authors",))
+        add(iri, DCTERMS.isPartOf, self.mint("dataset"))
         if study.year is not None:
             add(iri, DCTERMS.issued, Literal(f"{study.year:04d}", datatype=XSD.gYear), record, ("year",))
         add(iri, EKG.journal, study.journal, record, ("journal",))

@@ -115,7 +115,8 @@ def load_shapes(extra: Iterable[Path] = ()) -> Graph:
         try:
             shapes.parse(path, format=_rdf_format(path))
         except Exception as exc:  # rdflib raises many unrelated types for bad syntax
-            raise InputError(str(path), f"cannot read shapes: {exc}") from None
+            detail = " ".join(str(exc).split())
+            raise InputError(str(path), f"cannot read shapes: {detail[:240]}") from None
     return shapes
 
 
