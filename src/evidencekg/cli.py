@@ -147,7 +147,7 @@ def build(data_dir: Path | None, out_dir: Path) -> None:
 @click.option("--shapes", "shape_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Extra SHACL shapes (Turtle or any RDF file) to check besides evidencekg's. Repeatable.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@_format_option(("text", "json", "turtle"))
+@_format_option(("text", "json", "turtle", "sarif", "junit"))
 def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[Path, ...], strict: bool,
              fmt: str) -> None:
     """Check records or RDF against the SHACL shapes. Exit 0 conforms, 1 violations, 2 bad input.
@@ -186,6 +186,17 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     elif fmt == "turtle":
         click.echo(report.to_turtle().decode("utf-8"), nl=False)
+    elif fmt == "sarif":
+        from . import __version__
+        from .reports import to_sarif
+
+        # Paths relative to the working directory, where code scanning expects the repository root.
+        click.echo(to_sarif(checked, tool_version=__version__, base_dir=Path.cwd(),
+                            records_dir=checked.records_root), nl=False)
+    elif fmt == "junit":
+        from .reports import to_junit
+
+        click.echo(to_junit(checked, strict=strict, files=checked.file_names), nl=False)
     else:
         _print_report(report)
         click.echo(

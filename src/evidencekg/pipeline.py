@@ -144,6 +144,10 @@ class CheckedInput:
     files: int
     records: int
     findings: int
+    file_names: tuple[str, ...] = ()
+    """The checked files, named as the results name them."""
+    records_root: Path | None = None
+    """The directory record paths in the results are relative to (None for RDF input)."""
 
 
 def dataset_root_of(record: Path) -> Path:
@@ -171,7 +175,8 @@ def check_paths(paths: Sequence[Path], shapes: Graph | None = None) -> CheckedIn
             graph = read_rdf(rdf_files)
             report = validate(graph, infer(graph), shapes=shapes)
         findings = sum(1 for _ in graph.subjects(RDF.type, EKG.Finding))
-        return CheckedInput(report, len(rdf_files), sum(1 for _ in graph.subjects(RDF.type, EKG.Study)), findings)
+        studies = sum(1 for _ in graph.subjects(RDF.type, EKG.Study))
+        return CheckedInput(report, len(rdf_files), studies, findings, tuple(str(p) for p in rdf_files))
     if record_files:
         roots = {dataset_root_of(p) for p in record_files}
         if len(roots) > 1:
@@ -188,10 +193,13 @@ def check_paths(paths: Sequence[Path], shapes: Graph | None = None) -> CheckedIn
             raise InputError(missing[0], "not a study record of the dataset (records live in studies/)")
         report = check(kg, shapes).limited_to(wanted)
         studies = [s for s in kg.dataset.studies if kg.dataset.study_records[s.id].path in wanted]
-        return CheckedInput(report, len(wanted), len(studies), sum(len(s.findings) for s in studies))
+        findings = sum(len(s.findings) for s in studies)
+        return CheckedInput(report, len(wanted), len(studies), findings, tuple(sorted(wanted)), root.parent)
     kg = build_graph(directories[0] if directories else bundled_data_dir())
     counts = kg.counts()
-    return CheckedInput(check(kg, shapes), len(kg.dataset.study_records) + 1, counts["studies"], counts["findings"])
+    names = sorted([kg.dataset.vocabulary_record.path, *(r.path for r in kg.dataset.study_records.values())])
+    return CheckedInput(check(kg, shapes), len(names), counts["studies"], counts["findings"], tuple(names),
+                        Path(kg.dataset.root).resolve().parent)
 
 
 def query(

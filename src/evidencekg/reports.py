@@ -1,0 +1,335 @@
+"""Stage 6, reports: validation results as files that CI systems read.
+
+The consistency stage (:mod:`evidencekg.shacl`) ends in a
+:class:`~evidencekg.pipeline.CheckedInput`; this stage turns it into
+
+* SARIF 2.1.0 (:func:`to_sarif`), which GitHub code scanning and SARIF viewers
+  show as annotations on the offending record lines, and
+* JUnit XML (:func:`to_junit`), which CI test panels (GitLab, Jenkins, Azure
+  DevOps, GitHub test-report actions) show as passed and failed tests.
+
+Both are pure functions of the report: no clock, no host name, no network, and
+the same report always gives the same bytes, so outputs can be committed,
+diffed and cached. ``CheckedInput.records_root`` says where record paths are
+rooted and ``CheckedInput.file_names`` lists every checked file.
+
+>>> from rdflib import Graph
+>>> from evidencekg.pipeline import CheckedInput
+>>> from evidencekg.shacl import ValidationReport
+>>> clean = CheckedInput(ValidationReport((), Graph()), files=1, records=1, findings=0)
+>>> json.loads(to_sarif(clean, tool_version="0.1.0"))["runs"][0]["results"]
+[]
+>>> junit = to_junit(clean, files=["data/studies/a.yaml"])
+>>> [line.strip() for line in junit.splitlines() if "<testcase" in line]
+['<testcase name="conforms" classname="data/studies/a" time="0" />']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+from xml.etree import ElementTree as ET
+
+if TYPE_CHECKING:
+    from .pipeline import CheckedInput
+    from .shacl import ShaclResult
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+LEVELS = {"Violation": "error", "Warning": "warning", "Info": "note"}
+# SHACL allows severities of one's own; a result we cannot rank is shown, not hidden or made fatal.
+_DEFAULT_LEVEL = "warning"
+_LEVEL_RANK = {"note": 0, "warning": 1, "error": 2}
+
+# The JUnit schema wants a time and a host; fixed values keep the output reproducible.
+_EPOCH = datetime(1970, 1, 1)
+_HOSTNAME = "localhost"
+CLEAN_TESTCASE = "conforms"
+"""Name of the passing test that stands for a record file without any result."""
+
+# Characters XML 1.0 cannot carry at all, not even escaped (YAML's "\e" escape can produce one).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _level(result: ShaclResult) -> str:
+    return LEVELS.get(result.severity, _DEFAULT_LEVEL)
+
+
+def _local_name(shape: str) -> str:
+    """``ekgsh:FindingShape-pValue`` → ``FindingShape-pValue``; IRIs lose their namespace too."""
+    if shape.startswith("("):  # pySHACL's "(anonymous shape)": a blank node has no name to show
+        return "anonymous-shape"
+    cut = max(shape.rfind("#"), shape.rfind("/"), shape.rfind(":"))
+    return shape[cut + 1 :] or shape
+
+
+def _rule_ids(results: Iterable[ShaclResult]) -> dict[str, str]:
+    """Shape → rule id: its local name, or the whole name when two shapes share a local name."""
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    # Sorted so that which of two clashing shapes keeps the short id does not depend on result order.
+    for shape in sorted({r.source_shape for r in results}):
+        short = _local_name(shape)
+        ids[shape] = shape if short in taken else short
+        taken.add(ids[shape])
+    return ids
+
+
+def _summary(result: ShaclResult) -> str:
+    """The curator message, never empty (GitHub refuses empty texts; user shapes may lack sh:message)."""
+    return result.message or (
+        f"{result.constraint_component or 'a SHACL constraint'} not satisfied"
+        + (f" on {result.path}" if result.path else "")
+    )
+
+
+def _message(result: ShaclResult) -> str:
+    """The curator message and the offending value."""
+    text = _summary(result)
+    # The focus node as "value" (SPARQL constraints report it so) says nothing the location does not.
+    if result.value not in (None, result.focus_node):
+        text += f" (value: {result.value})"
+    return text
+
+
+def _artifact_location(path: str, base_dir: str | os.PathLike[str] | None,
+                       records_root: str | os.PathLike[str] | None) -> dict[str, str]:
+    if base_dir is None:
+        return {"uri": quote(PurePosixPath(path).as_posix(), safe="/")}
+    base = os.path.abspath(base_dir)
+    absolute = os.path.normpath(os.path.join(os.path.abspath(records_root or base_dir), path))
+    relative = Path(os.path.relpath(absolute, base)).as_posix()
+    if relative == ".." or relative.startswith("../"):
+        # A record outside %SRCROOT% cannot be named relative to it; an absolute file URI still
+        # names it exactly and is valid SARIF.
+        return {"uri": Path(absolute).as_uri()}
+    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _location(result: ShaclResult, base_dir: str | os.PathLike[str] | None,
+              records_root: str | os.PathLike[str] | None) -> dict[str, Any]:
+    if result.origin is None:
+        # RDF produced elsewhere has no record lines; the focus node is the only "where" there is.
+        return {"logicalLocations": [{"fullyQualifiedName": result.focus_node}]}
+    where = result.origin.location
+    physical: dict[str, Any] = {"artifactLocation": _artifact_location(where.path, base_dir, records_root)}
+    if where.line > 0:  # 0 means unknown; SARIF lines start at 1, so a 0 would make the file invalid
+        region: dict[str, int] = {"startLine": where.line}
+        if where.column > 0:
+            region["startColumn"] = where.column
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
+def _properties(result: ShaclResult) -> dict[str, str]:
+    values = {
+        "focusNode": result.focus_node,
+        "resultPath": result.path,
+        "value": result.value,
+        "constraintComponent": result.constraint_component or None,
+        "sourceShape": result.source_shape,
+        "severity": result.severity,
+        "field": (result.origin.field or None) if result.origin else None,
+    }
+    # Absent rather than null: every key present is a fact, and strict consumers need not handle null.
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def to_sarif(
+    checked: CheckedInput,
+    *,
+    tool_version: str,
+    base_dir: str | os.PathLike[str] | None = None,
+    records_dir: str | os.PathLike[str] | None = None,
+) -> str:
+    """The validation results as a SARIF 2.1.0 log (JSON text ending in a newline).
+
+    One run; ``tool.driver.rules`` holds one rule per shape that produced a
+    result, sorted by id (the shape's local name, such as
+    ``FindingShape-pValue``), with its level from SHACL's severity
+    (Violation → error, Warning → warning, Info → note). Results keep the
+    report's order. Each result with a record origin points at the YAML
+    line and column; a result from RDF input (no record lines) gets a logical
+    location naming its focus node instead. GitHub code scanning shows only
+    results with a file location, so SARIF of RDF input is for other viewers.
+
+    Record paths in a report are relative to the dataset directory's parent
+    (``data/studies/x.yaml``). Without ``base_dir`` they are written as they
+    are. With ``base_dir`` (for GitHub: the repository root, where CI runs)
+    each ``uri`` is made relative to it and marked with ``uriBaseId``
+    ``%SRCROOT%``, which ``originalUriBaseIds`` defines as ``base_dir``;
+    ``records_dir`` says where the report's paths are rooted (the dataset
+    directory's parent, see ``CheckedInput.records_root``) and defaults to ``base_dir``.
+    GitHub reads relative URIs as relative to the repository root, so with a
+    dataset below the top level both are needed for alerts to land on the file.
+
+    ``partialFingerprints`` are left out: the upload-sarif action computes
+    them from the files, and a guessed fingerprint would do worse.
+    """
+    results = checked.report.results
+    ids = _rule_ids(results)
+    rules: dict[str, dict[str, Any]] = {}
+    for result in results:
+        rule_id = ids[result.source_shape]
+        rule = rules.get(rule_id)
+        if rule is None:
+            rule = rules[rule_id] = {
+                "id": rule_id,
+                "name": rule_id,
+                "shortDescription": {"text": _summary(result)},
+                "fullDescription": {"text": f"SHACL shape {result.source_shape}: {_summary(result)}"},
+                "defaultConfiguration": {"level": _level(result)},
+                "properties": {"tags": ["shacl"], "shape": result.source_shape},
+            }
+        elif _LEVEL_RANK[_level(result)] > _LEVEL_RANK[rule["defaultConfiguration"]["level"]]:
+            # An anonymous or user shape may mix severities; the rule shows its worst.
+            rule["defaultConfiguration"]["level"] = _level(result)
+    order = sorted(rules)
+    index = {rule_id: i for i, rule_id in enumerate(order)}
+
+    records_root = records_dir if records_dir is not None else base_dir
+    sarif_results = [
+        {
+            "ruleId": ids[result.source_shape],
+            "ruleIndex": index[ids[result.source_shape]],
+            "level": _level(result),
+            "message": {"text": _message(result)},
+            "locations": [_location(result, base_dir, records_root)],
+            "properties": _properties(result),
+        }
+        for result in results
+    ]
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "evidencekg", "version": tool_version, "rules": [rules[i] for i in order]}},
+    }
+    if base_dir is not None:
+        root = Path(os.path.abspath(base_dir)).as_uri()
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": root if root.endswith("/") else root + "/"}}
+    # Columns come from the YAML parser, which counts code points, not SARIF's default UTF-16 units.
+    run["columnKind"] = "unicodeCodePoints"
+    run["results"] = sarif_results
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _classname(suite: str) -> str:
+    # Jenkins splits a classname at its last dot into package and class; ".yaml" would become the class.
+    for suffix in (".yaml", ".yml"):
+        if suite.endswith(suffix):
+            return suite[: -len(suffix)]
+    return suite
+
+
+def _failure_text(results: Sequence[ShaclResult]) -> str:
+    # Every occurrence, with the node a curator can look up in the graph when a line is not enough
+    # (a result without a record line already starts with its focus node).
+    return "".join(f"{r}\n    focus node: <{r.focus_node}>\n" if r.origin else f"{r}\n" for r in results)
+
+
+def to_junit(
+    checked: CheckedInput,
+    *,
+    name: str = "evidencekg validate",
+    strict: bool = False,
+    files: Iterable[str] = (),
+    timestamp: datetime | None = None,
+) -> str:
+    """The validation results as JUnit XML: record files are suites, shapes are tests.
+
+    One ``<testsuite>`` per record file (named by its path), holding one
+    ``<testcase>`` per shape that reported on that file. A test per (file,
+    shape) rather than per result because CI panels track a test by its name
+    across runs: the name stays the same when lines move or a second
+    occurrence appears, so history, "new failure" and "fixed" markers stay
+    meaningful, and one broken rule repeated ten times is one red test whose
+    failure text lists every line, not ten tests with the same name.
+
+    A test fails (``<failure type="SHAPE">``) when any of its results is a
+    violation, or a warning with ``strict`` — the same rule as the exit code
+    of ``evidencekg validate``. Warnings (without ``strict``) and notes do not
+    fail a test: they are not skipped (the check ran), so the test passes
+    and they are listed in the suite's ``<system-out>``, which lists every
+    result of the file one per line. ``files`` names every record file that
+    was checked (see ``CheckedInput.file_names``); each without any result gets one
+    passing test, ``conforms``, so a clean dataset shows as green tests. When
+    there is no file to show at all (RDF input, or nothing given), a suite
+    named ``name`` holds the tests, or one passing ``conforms`` test.
+
+    The output is valid against the Apache Ant JUnit schema (``JUnit.xsd``,
+    the strictest common one, which Jenkins' ``junit-10.xsd`` also accepts):
+    hence the ``package`` and ``id`` of each suite, the required
+    ``timestamp``, ``hostname`` and ``time`` — fixed (``timestamp`` defaults
+    to 1970-01-01T00:00:00, ``localhost``, 0) so the output is reproducible —
+    and no ``skipped`` elements, which that schema does not have.
+    """
+    by_file: dict[str, list[ShaclResult]] = {path: [] for path in files}
+    unlocated: list[ShaclResult] = []
+    for result in checked.report.results:
+        if result.origin is None:
+            unlocated.append(result)
+        else:
+            by_file.setdefault(result.origin.location.path, []).append(result)
+    suites: list[tuple[str, list[ShaclResult]]] = sorted(by_file.items())
+    if unlocated or not suites:
+        suites.append((name, unlocated))
+
+    when = timestamp or _EPOCH
+    if when.tzinfo is not None:  # the schema's timestamp has no zone: say it in UTC
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%S")
+
+    failing = {"Violation", "Warning"} if strict else {"Violation"}
+    ids = _rule_ids(checked.report.results)  # the same test names as the SARIF rule ids
+    root = ET.Element("testsuites")
+    for number, (suite_name, results) in enumerate(suites):
+        shapes: dict[str, list[ShaclResult]] = {}
+        for result in results:  # report order: tests appear in the order of their first line
+            shapes.setdefault(result.source_shape, []).append(result)
+        cases: list[tuple[str, list[ShaclResult]]] = list(shapes.items()) or [(CLEAN_TESTCASE, [])]
+        failures = sum(1 for _, group in cases if any(r.severity in failing for r in group))
+
+        suite = ET.SubElement(root, "testsuite", {
+            "name": _xml(suite_name),
+            "timestamp": stamp,
+            "hostname": _HOSTNAME,
+            "tests": str(len(cases)),
+            "failures": str(failures),
+            "errors": "0",
+            "time": "0",
+            "package": _xml(name),
+            "id": str(number),
+        })
+        properties = ET.SubElement(suite, "properties")
+        counts = {"strict": str(strict).lower()}
+        for severity, key in (("Violation", "violations"), ("Warning", "warnings"), ("Info", "notes")):
+            counts[key] = str(sum(1 for r in results if r.severity == severity))
+        for key, value in counts.items():
+            ET.SubElement(properties, "property", {"name": key, "value": value})
+        for shape, group in cases:
+            case = ET.SubElement(suite, "testcase", {
+                "name": _xml(ids.get(shape, shape)),
+                "classname": _xml(_classname(suite_name)),
+                "time": "0",
+            })
+            failed = [r for r in group if r.severity in failing]
+            if failed:
+                message = _message(failed[0])
+                if len(failed) > 1:
+                    message += f" (and {len(failed) - 1} more)"
+                failure = ET.SubElement(case, "failure", {"message": _xml(message), "type": _xml(ids[shape])})
+                failure.text = _xml(_failure_text(group))
+        out = ET.SubElement(suite, "system-out")
+        out.text = _xml("".join(f"{r}\n" for r in results))
+        ET.SubElement(suite, "system-err")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
