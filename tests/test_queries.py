@@ -150,3 +150,43 @@ def test_disagreements_cover_both_pair_queries(second_kg: evidencekg.KnowledgeGr
     assert listed <= disagreements
     report = evidencekg.check(second_kg)
     assert report.conforms, [str(r) for r in report.violations]
+
+
+def _facets(kg: evidencekg.KnowledgeGraph) -> dict[frozenset, dict[str, dict[str, str]]]:
+    by_pair: dict[frozenset, dict[str, dict[str, str]]] = {}
+    for row in evidencekg.query(kg, "explanations").records():
+        pair = frozenset(str(row[k]).split("/study/", 1)[1] for k in ("finding1", "finding2"))
+        facet = str(row["facetType"]).rsplit("#", 1)[1]
+        by_pair.setdefault(pair, {})[facet] = {k: str(v) for k, v in row.items()}
+    return by_pair
+
+
+def test_bundled_disagreement_is_explained_by_population_and_condition(bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    lower = _findings(bundled_kg, "yildirim-2020", "serum-magnesium", "decrease")
+    higher = _findings(bundled_kg, "jimenez-jimenez-2022", "serum-magnesium", "increase")
+    facets = _facets(bundled_kg)[frozenset(lower | higher)]
+    studies = {s.id: s for s in bundled_kg.dataset.studies}
+    groups = {sid: {g.id: g for g in studies[sid].groups} for sid in ("yildirim-2020", "jimenez-jimenez-2022")}
+    findings = {sid: next(f for f in studies[sid].findings if f.outcome == "serum-magnesium")
+                for sid in ("yildirim-2020", "jimenez-jimenez-2022")}
+    populations = {groups[sid][findings[sid].group].population for sid in findings}
+    conditions = {groups[sid][findings[sid].group].condition for sid in findings}
+    # Both facets exist because the records differ there, and each says which term is narrower.
+    assert len(populations) == 2 and "PopulationFacet" in facets
+    assert len(conditions) == 2 and "ConditionFacet" in facets
+    assert facets["PopulationFacet"]["categoryLabel"] == facets["ConditionFacet"]["categoryLabel"]
+    assert facets["PopulationFacet"]["termRelationLabel"] in {"first is narrower", "first is broader"}
+    assert facets["ConditionFacet"]["termRelationLabel"] in {"first is narrower", "first is broader"}
+    designs = {studies[sid].design for sid in findings}
+    assert ("DesignFacet" in facets) == (len(designs) == 2)
+
+
+def test_facets_appear_only_where_findings_differ(second_kg: evidencekg.KnowledgeGraph) -> None:
+    studies = {s.id: s for s in second_kg.dataset.studies}
+    for pair, facets in _facets(second_kg).items():
+        (a_study, _), (b_study, _) = (p.split("/finding/") for p in sorted(pair))
+        assert ("DesignFacet" in facets) == (studies[a_study].design != studies[b_study].design)
+        assert ("PublicationYearFacet" in facets) == (studies[a_study].year != studies[b_study].year)
+        if "SampleSizeFacet" in facets:
+            sizes = {studies[a_study].sample_size, studies[b_study].sample_size}
+            assert len(sizes) == 2

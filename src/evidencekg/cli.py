@@ -75,8 +75,25 @@ def _verdict(report: ValidationReport) -> str:
     return f"SHACL: {state} ({counts})"
 
 
-def _contradiction_blocks(result: QueryResult) -> str:
-    """Each contradiction as two columns side by side: one per study."""
+def _explanations(kg: KnowledgeGraph) -> dict[str, list[str]]:
+    """Disagreement IRI → one line per facet on which its findings differ."""
+    from .pipeline import query
+    from .queries import display
+
+    lines: dict[str, list[str]] = {}
+    for row in query(kg, "explanations").records():
+        relation = str(row["relation"])
+        detail = f"{display(row['value1'])} | {display(row['value2'])}"
+        if "termRelationLabel" in row:
+            detail += f" ({display(row['termRelationLabel'])})"
+        if "largerFinding" in row:
+            detail += f" (larger: {'first' if row['largerFinding'] == row['finding1'] else 'second'})"
+        lines.setdefault(relation, []).append(f"{display(row['facetLabel'])} [{display(row['categoryLabel'])}]: {detail}")
+    return lines
+
+
+def _contradiction_blocks(result: QueryResult, explanations: dict[str, list[str]] | None = None) -> str:
+    """Each contradiction as two columns side by side, one per study, then the facets that differ."""
     from .queries import display
 
     if not result.rows:
@@ -99,6 +116,9 @@ def _contradiction_blocks(result: QueryResult) -> str:
         if str(record.get("dependent")).lower() == "true":
             lines.append(f"   {'dependent':<12} one study is a review that includes the other: not independent evidence")
         lines.append(f"   {'findings':<12} {record['finding1']}\n   {'':<12} {record['finding2']}")
+        differences = (explanations or {}).get(str(record.get("relation")), [])
+        if differences:
+            lines.append(f"   {'differ in':<12} " + f"\n   {'':<12} ".join(differences))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
@@ -136,7 +156,7 @@ def build(data_dir: Path | None, out_dir: Path) -> None:
     written = write_outputs(render_outputs(kg), out_dir)
     _say("wrote: " + ", ".join(str(p) for p in written))
     click.echo("\nContradictions (opposite directions, same outcome and contrast, different studies):\n")
-    click.echo(_contradiction_blocks(query(kg, "contradictions")), nl=False)
+    click.echo(_contradiction_blocks(query(kg, "contradictions"), _explanations(kg)), nl=False)
     if not report.conforms:
         sys.exit(EXIT_VIOLATIONS)
 
@@ -238,9 +258,10 @@ def contradictions(data_dir: Path | None, fmt: str) -> None:
     from .pipeline import query
     from .queries import render
 
-    result = query(_build(data_dir), "contradictions")
+    kg = _build(data_dir)
+    result = query(kg, "contradictions")
     _say(f"contradictions: {_plural(len(result), 'pair')}")
-    click.echo(_contradiction_blocks(result) if fmt == "table" else render(result, fmt), nl=False)
+    click.echo(_contradiction_blocks(result, _explanations(kg)) if fmt == "table" else render(result, fmt), nl=False)
 
 
 @cli.command()

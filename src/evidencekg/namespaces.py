@@ -29,21 +29,27 @@ class EKG(DefinedNamespace):
     Association: URIRef
     BeforeAfterComparison: URIRef
     BetweenGroupComparison: URIRef
+    BroaderTerm: URIRef
     CaseControlStudy: URIRef
     CaseReport: URIRef
     CaseRole: URIRef
     CaseSeries: URIRef
     CohortStudy: URIRef
+    ComparatorFacet: URIRef
     Comparison: URIRef
     Condition: URIRef
     ConditionContrast: URIRef
+    ConditionFacet: URIRef
     ContrastKind: URIRef
     ControlRole: URIRef
     CrossSectionalStudy: URIRef
     Decrease: URIRef
     DescriptiveStudy: URIRef
+    DesignContext: URIRef
+    DesignFacet: URIRef
     Direction: URIRef
     Disagreement: URIRef
+    DoseFacet: URIRef
     EffectVersusNull: URIRef
     EvidenceLevel: URIRef
     EvidenceLevel1: URIRef
@@ -51,11 +57,16 @@ class EKG(DefinedNamespace):
     EvidenceLevel3: URIRef
     EvidenceLevel4: URIRef
     EvidenceLevel5: URIRef
+    EvidenceLevelFacet: URIRef
     EvidenceRelation: URIRef
     EvidenceSynthesis: URIRef
     ExperimentalStudy: URIRef
     ExpertOpinion: URIRef
     ExposureContrast: URIRef
+    ExternalContext: URIRef
+    Facet: URIRef
+    FacetType: URIRef
+    FacetTypes: URIRef
     Finding: URIRef
     Group: URIRef
     GroupRole: URIRef
@@ -63,21 +74,33 @@ class EKG(DefinedNamespace):
     Intervention: URIRef
     InterventionArmRole: URIRef
     InterventionContrast: URIRef
+    InterventionFacet: URIRef
+    MeasurementContext: URIRef
     MetaAnalysis: URIRef
+    NarrowerTerm: URIRef
     NoChange: URIRef
     NonRandomizedTrial: URIRef
     ObservationalStudy: URIRef
     OppositeDirections: URIRef
     Outcome: URIRef
+    OutcomeFacet: URIRef
+    PatientContext: URIRef
     PlaceboArmRole: URIRef
     Population: URIRef
+    PopulationFacet: URIRef
+    PublicationYearFacet: URIRef
     RandomizedControlledTrial: URIRef
     RelationKind: URIRef
     SameDirection: URIRef
+    SampleSizeFacet: URIRef
+    SignificanceFacet: URIRef
     Study: URIRef
     StudyIntervention: URIRef
     SystematicReview: URIRef
     Term: URIRef
+    TermRelation: URIRef
+    TimepointFacet: URIRef
+    UnrelatedTerm: URIRef
     agreesWith: URIRef
     citationVerified: URIRef
     comparatorGroup: URIRef
@@ -96,9 +119,13 @@ class EKG(DefinedNamespace):
     evidenceLevel: URIRef
     exposure: URIRef
     exposureOrBroader: URIRef
+    facetType: URIRef
+    firstFinding: URIRef
+    firstValue: URIRef
     group: URIRef
     groupOf: URIRef
     groupSize: URIRef
+    hasFacet: URIRef
     hasGroup: URIRef
     hasIntervention: URIRef
     includedIn: URIRef
@@ -109,6 +136,7 @@ class EKG(DefinedNamespace):
     interventionTerm: URIRef
     interventionTermOrBroader: URIRef
     journal: URIRef
+    largerFinding: URIRef
     levelRank: URIRef
     nullFinding: URIRef
     oppositeOf: URIRef
@@ -131,9 +159,12 @@ class EKG(DefinedNamespace):
     role: URIRef
     roleCode: URIRef
     sampleSize: URIRef
+    secondFinding: URIRef
+    secondValue: URIRef
     significant: URIRef
     sourceRecord: URIRef
     synthesizesEvidenceFrom: URIRef
+    termRelation: URIRef
     timepoint: URIRef
 
 PREFIXES: dict[str, str] = {
