@@ -279,6 +279,73 @@ def stats(data_dir: Path | None, fmt: str) -> None:
 
 
 @cli.command()
+@_data_option
+@_format_option(("table", "json"))
+@click.option("--all-levels", is_flag=True,
+              help="List every level of the hierarchies; by default only questions with more than one study.")
+def summary(data_dir: Path | None, fmt: str, all_levels: bool) -> None:
+    """Evidence per question (factor × outcome) with a GRADE-style certainty and the steps behind it."""
+    from .analysis import evidence_summary
+
+    questions = evidence_summary(_build(data_dir))
+    shown = questions if all_levels or fmt == "json" else [q for q in questions if q.studies > 1]
+    if fmt == "json":
+        click.echo(json.dumps([q.to_dict() for q in shown], indent=2, ensure_ascii=False))
+        return
+    _say(f"summary: {_plural(len(shown), 'question')} shown of {len(questions)}")
+    for q in shown:
+        click.echo(f"{q.factor} × {q.outcome}  [{q.contrast}]")
+        click.echo(f"   findings     {q.findings}: {q.increases} increase, {q.decreases} decrease, "
+                   f"{q.no_changes} no change; {q.significant} significant, {q.not_significant} not, "
+                   f"{q.significance_not_reported} not reported")
+        click.echo(f"   studies      {q.studies} ({q.independent_studies} independent), "
+                   f"{q.participants} participants; designs: {q.designs}")
+        click.echo(f"   certainty    {q.certainty.upper()}")
+        for step in q.rating:
+            change = "" if step.step == "start" else f" ({step.change:+d})"
+            click.echo(f"     {step.step:<14}{step.level:<10}{change:<6}{step.reason}")
+        click.echo()
+
+
+@cli.command()
+@_data_option
+@_format_option(("table", "json"))
+def controversies(data_dir: Path | None, fmt: str) -> None:
+    """Controversy clusters and the outcomes, questions and studies in most disagreements (networkx)."""
+    from .analysis import controversies as analyse
+
+    report = analyse(_build(data_dir))
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Controversy clusters (connected disagreements): {len(report.clusters)}")
+    for number, cluster in enumerate(report.clusters, start=1):
+        click.echo(f"  {number}. " + "\n     ".join(cluster))
+    for title, ranked in (("outcomes", report.contested_outcomes), ("questions", report.contested_questions),
+                          ("studies", report.contested_studies)):
+        click.echo(f"Most contested {title}:")
+        for name, count in ranked[:10]:
+            click.echo(f"  {count:>3}  {name}")
+
+
+@cli.group()
+def export() -> None:
+    """Export the graph for other tools."""
+
+
+@export.command("graphml")
+@_data_option
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False), default=Path("build/evidence.graphml"),
+              show_default=True, help="GraphML file to write.")
+def export_graphml(data_dir: Path | None, out_file: Path) -> None:
+    """The asserted and derived triples as a GraphML network (Gephi, Cytoscape)."""
+    from .analysis import write_graphml
+
+    written = write_graphml(_build(data_dir), out_file)
+    _say(f"wrote: {written}")
+
+
+@cli.command()
 @click.argument("kind", type=click.Choice(["study", "vocabulary", "dataset"]), default="study")
 def schema(kind: str) -> None:
     """Print the JSON Schema of a record file (for editors and other validators)."""

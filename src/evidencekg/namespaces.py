@@ -89,6 +89,7 @@ class EKG(DefinedNamespace):
     Population: URIRef
     PopulationFacet: URIRef
     PublicationYearFacet: URIRef
+    Question: URIRef
     RandomizedControlledTrial: URIRef
     RelationKind: URIRef
     SameDirection: URIRef
@@ -101,6 +102,7 @@ class EKG(DefinedNamespace):
     TermRelation: URIRef
     TimepointFacet: URIRef
     UnrelatedTerm: URIRef
+    addressesQuestion: URIRef
     agreesWith: URIRef
     citationVerified: URIRef
     comparatorGroup: URIRef
@@ -120,6 +122,7 @@ class EKG(DefinedNamespace):
     exposure: URIRef
     exposureOrBroader: URIRef
     facetType: URIRef
+    factor: URIRef
     firstFinding: URIRef
     firstValue: URIRef
     group: URIRef
@@ -147,6 +150,7 @@ class EKG(DefinedNamespace):
     pValueUpperBound: URIRef
     population: URIRef
     populationOrBroader: URIRef
+    questionOutcome: URIRef
     quote: URIRef
     quoteSource: URIRef
     receivedIntervention: URIRef
