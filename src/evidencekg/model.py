@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -32,6 +33,9 @@ from .records import DatasetFiles, Path_, Record, format_path, read_dataset
 BASELINE = "baseline"
 """The comparator value of a before/after finding: the group compared with itself at baseline."""
 
+_PREFIX_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+_CURIE_LOCAL = re.compile(r"^[^\s<>\"{}|\\^`]+$")
 _SLUG_FIRST = set("abcdefghijklmnopqrstuvwxyz0123456789")
 _SLUG_REST = _SLUG_FIRST | {"-"}
 MAX_ID_LENGTH = 80
@@ -367,6 +371,12 @@ def _suggest(value: str, choices: Iterable[str]) -> str:
 
 
 def _check_vocabulary(vocabulary: Vocabulary, record: Record, errors: list[InputError]) -> None:
+    for prefix, namespace in sorted(vocabulary.prefixes.items()):
+        if not _PREFIX_NAME.match(prefix):
+            errors.append(record.error(("prefixes", prefix), f"{prefix!r} is not a usable prefix name: "
+                                       "a letter, then letters, digits, '_' or '-'"))
+        if not _IRI.match(namespace):
+            errors.append(record.error(("prefixes", prefix), f"{namespace!r} is not an IRI namespace"))
     kind_of: dict[str, str] = {}
     for kind in TERM_KINDS:
         for index, term in enumerate(getattr(vocabulary, kind)):
@@ -383,6 +393,10 @@ def _check_vocabulary(vocabulary: Vocabulary, record: Record, errors: list[Input
                 prefix = xref.curie.partition(":")[0]
                 if ":" not in xref.curie or prefix not in vocabulary.prefixes:
                     errors.append(record.error((kind, index, "xrefs", position, "curie"), f"{xref.curie!r} needs a prefix declared under 'prefixes'"))
+                elif not _CURIE_LOCAL.match(xref.curie.partition(":")[2]):
+                    errors.append(record.error((kind, index, "xrefs", position, "curie"),
+                                               f"{xref.curie!r}: the part after the prefix cannot be empty or contain "
+                                               "spaces or any of <>\"{}|^`\\"))
     for kind in TERM_KINDS:
         _check_cycles(getattr(vocabulary, kind), kind, record, errors)
 

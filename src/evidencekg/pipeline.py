@@ -230,13 +230,14 @@ def to_trig(named_graphs: Sequence[tuple[URIRef, Graph]]) -> bytes:
                 scratch.bind(prefix, namespace)
         for triple in graph:
             scratch.add(triple)
-        lines = scratch.serialize(format="turtle").splitlines()
-        for line in lines:
-            if line.startswith("@prefix"):
-                declared.setdefault(line, name)
-        statements = "\n".join(line for line in lines if not line.startswith("@prefix")).strip()
-        indented = "\n".join(f"    {line}" if line else "" for line in statements.splitlines())
-        bodies.append(f"\n<{name}> {{\n{indented}\n}}\n")
+        text = scratch.serialize(format="turtle")
+        # rdflib writes the prefix block first, then a blank line; only that block is moved. The body is
+        # not indented or filtered: a line inside a multi-line literal is part of its value.
+        head, _, statements = text.partition("\n\n") if text.startswith("@prefix") else ("", "", text)
+        for line in head.splitlines():
+            declared.setdefault(line, name)
+        statements = statements.strip()
+        bodies.append(f"\n<{name}> {{\n{statements}\n}}\n")
     labels = [line.split()[1] for line in declared]
     if len(labels) != len(set(labels)):  # pragma: no cover - prefixes are bound explicitly upstream
         raise AssertionError(f"conflicting prefixes across named graphs: {sorted(declared)}")
