@@ -27,7 +27,7 @@ from evidencekg.errors import SourceLocation
 from evidencekg.offline import offline
 from evidencekg.pipeline import CheckedInput, check_paths
 from evidencekg.rdf import Origin
-from evidencekg.reports import CLEAN_TESTCASE, to_junit, to_sarif
+from evidencekg.ci_reports import CLEAN_TESTCASE, to_junit, to_sarif
 from evidencekg.shacl import ShaclResult, ValidationReport
 
 CASE = "p-value-above-one"

@@ -208,13 +208,13 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
         click.echo(report.to_turtle().decode("utf-8"), nl=False)
     elif fmt == "sarif":
         from . import __version__
-        from .reports import to_sarif
+        from .ci_reports import to_sarif
 
         # Paths relative to the working directory, where code scanning expects the repository root.
         click.echo(to_sarif(checked, tool_version=__version__, base_dir=Path.cwd(),
                             records_dir=checked.records_root), nl=False)
     elif fmt == "junit":
-        from .reports import to_junit
+        from .ci_reports import to_junit
 
         click.echo(to_junit(checked, strict=strict, files=checked.file_names), nl=False)
     else:

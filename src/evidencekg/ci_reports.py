@@ -1,4 +1,4 @@
-"""Stage 6, reports: validation results as files that CI systems read.
+"""Stage 5b, CI reports: validation results as files that CI systems read (SARIF, JUnit XML).
 
 The consistency stage (:mod:`evidencekg.shacl`) ends in a
 :class:`~evidencekg.pipeline.CheckedInput`; this stage turns it into
