@@ -328,6 +328,18 @@ def controversies(data_dir: Path | None, fmt: str) -> None:
             click.echo(f"  {count:>3}  {name}")
 
 
+@cli.command()
+@_data_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
+              show_default=True, help="Directory to write report.html and report.md to.")
+def report(data_dir: Path | None, out_dir: Path) -> None:
+    """Write a self-contained HTML report (with an evidence map) and its Markdown version."""
+    from .report import write_report
+
+    written = write_report(_build(data_dir), out_dir)
+    _say("wrote: " + ", ".join(str(p) for p in written))
+
+
 @cli.group()
 def export() -> None:
     """Export the graph for other tools."""
