@@ -190,3 +190,15 @@ def test_facets_appear_only_where_findings_differ(second_kg: evidencekg.Knowledg
         if "SampleSizeFacet" in facets:
             sizes = {studies[a_study].sample_size, studies[b_study].sample_size}
             assert len(sizes) == 2
+
+
+def test_disagreements_query_lists_every_derived_disagreement(bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    from rdflib import RDF
+
+    from evidencekg.namespaces import EKG
+
+    rows = evidencekg.query(bundled_kg, "disagreements").records()
+    assert {r["relation"] for r in rows} == set(bundled_kg.derived.subjects(RDF.type, EKG.Disagreement))
+    kinds = sum(1 for _ in bundled_kg.derived.subject_objects(EKG.relationKind)
+                if (_[0], RDF.type, EKG.Disagreement) in bundled_kg.derived)
+    assert len(rows) == kinds
