@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 QUERY_FORMATS = ("table", "json", "csv", "tsv")
+MAX_ERRORS_SHOWN = 100
 
 
 def _say(message: str = "") -> None:
@@ -397,8 +398,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EvidenceKGError as exc:
         if debug:
             traceback.print_exc()
-        for line in str(exc).splitlines():
+        lines = str(exc).splitlines()
+        for line in lines[:MAX_ERRORS_SHOWN]:
             _say(f"error: {line}")
+        if len(lines) > MAX_ERRORS_SHOWN:
+            _say(f"error: … and {len(lines) - MAX_ERRORS_SHOWN} more ({len(lines)} in all)")
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK

@@ -34,8 +34,10 @@ BASELINE = "baseline"
 """The comparator value of a before/after finding: the group compared with itself at baseline."""
 
 _PREFIX_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
-_CURIE_LOCAL = re.compile(r"^[^\s<>\"{}|\\^`]+$")
+# Characters no IRI may hold (RFC 3987 and the Turtle IRIREF rule): controls, space and <>"{}|\^`.
+_NOT_IN_IRI = "\x00-\x20\x7f-\x9f<>\"{}|\\^`"
+_IRI = re.compile(f"^[A-Za-z][A-Za-z0-9+.-]*:[^{_NOT_IN_IRI}]*$")
+_CURIE_LOCAL = re.compile(f"^[^{_NOT_IN_IRI}]+$")
 _SLUG_FIRST = set("abcdefghijklmnopqrstuvwxyz0123456789")
 _SLUG_REST = _SLUG_FIRST | {"-"}
 MAX_ID_LENGTH = 80
@@ -97,7 +99,10 @@ def _p_value(value: Any) -> float | str:
     if isinstance(value, bool):
         raise ValueError("expected a number or a bound such as '<0.001', not true/false")
     if isinstance(value, (int, float)):
-        return _finite(float(value))
+        try:
+            return _finite(float(value))
+        except OverflowError:
+            raise ValueError(f"{value} is not a number a source can report") from None
     if isinstance(value, str):
         text = value.strip()
         for op in ("<=", ">=", "<", ">", "≤", "≥"):
@@ -113,8 +118,8 @@ def _p_value(value: Any) -> float | str:
 
 
 def _url(value: str) -> str:
-    if not value.startswith(("https://", "http://")) or any(c.isspace() or c in '<>"{}|\\^`' for c in value):
-        raise ValueError(f"{value!r} is not a web address (http:// or https://, no spaces)")
+    if not value.startswith(("https://", "http://")) or not _IRI.match(value):
+        raise ValueError(f"{value!r} is not a web address (http:// or https://, no spaces or control characters)")
     return value
 
 
@@ -475,6 +480,8 @@ def validate_records(files: DatasetFiles) -> Dataset:
     errors: list[InputError] = []
     vocabulary = _validate(Vocabulary, files.vocabulary, errors)
     metadata = _validate(DatasetMetadata, files.metadata, errors) if files.metadata else DatasetMetadata()
+    if files.metadata and metadata and metadata.base_iri and not metadata.base_iri.endswith(("/", "#")):
+        errors.append(files.metadata.error(("base_iri",), f"{metadata.base_iri!r} must end with '/' or '#'"))
     studies: list[tuple[Study, Record]] = []
     # Ids of records that failed validation still count as present, so that one broken record
     # does not cause "no study ..." errors in the reviews that include it.

@@ -27,6 +27,9 @@ from .errors import InputError, InputErrors, SourceLocation
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 24
+MAX_NODES = 100_000
+"""Values per record: far above any real study, far below what would exhaust memory."""
+MAX_NUMBER_DIGITS = 40
 
 VOCABULARY_FILE = "vocabulary.yaml"
 DATASET_FILE = "dataset.yaml"
@@ -92,6 +95,9 @@ def format_path(at: Path_) -> str:
 
 
 def _resolve_plain(text: str) -> Any:
+    if len(text) > MAX_NUMBER_DIGITS and (_INT10.match(text) or _INT8.match(text) or _INT16.match(text)
+                                          or _FLOAT.match(text)):
+        raise ValueError(f"a number of {len(text)} digits is too long; quote it if it is an identifier")
     if _NULL.match(text):
         return None
     if _TRUE.match(text):
@@ -138,9 +144,10 @@ class _Builder:
         self.path = path
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.plain_text: dict[Path_, str] = {}
+        self.nodes = 0
 
-    def fail(self, mark: Any, message: str) -> InputError:
-        return InputError(SourceLocation(self.path, mark.line + 1, mark.column + 1), message)
+    def fail(self, mark: Any, message: str, at: Path_ = ()) -> InputError:
+        return InputError(SourceLocation(self.path, mark.line + 1, mark.column + 1), message, field=format_path(at))
 
     def check_node(self, event: Any, depth: int) -> None:
         if getattr(event, "anchor", None):
@@ -155,9 +162,15 @@ class _Builder:
         if isinstance(event, yaml.AliasEvent):
             raise self.fail(event.start_mark, "YAML anchors and aliases are not allowed in records")
         self.check_node(event, depth)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(event.start_mark, f"more than {MAX_NODES:,} values in one record")
         if isinstance(event, yaml.ScalarEvent):
             if not event.style:
-                resolved = _resolve_plain(event.value)
+                try:
+                    resolved = _resolve_plain(event.value)
+                except ValueError as exc:
+                    raise self.fail(event.start_mark, str(exc), at) from None
                 if not isinstance(resolved, str):
                     self.plain_text[at] = event.value
                 return resolved
@@ -202,6 +215,11 @@ def parse_record(text: str, path: str) -> Record:
                 if documents > 1:
                     raise builder.fail(event.start_mark, "more than one YAML document; put one record per file")
                 data = builder.value(events, next(events), (), 0)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        shown = f" (U+{exc.character:04X})" if isinstance(exc.character, int) else ""
+        raise InputError(SourceLocation(path, line, column), f"YAML error: {exc.reason}{shown}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"YAML syntax error: {exc.problem or exc.context}"
