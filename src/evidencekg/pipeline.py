@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -61,7 +62,14 @@ class KnowledgeGraph:
         return self.built.graph
 
     def union(self) -> Graph:
-        """Asserted + inferred + ontology in one graph, as queries and shapes see it."""
+        """Asserted + inferred + derived + ontology in one graph, as queries see it.
+
+        Built once per knowledge graph; treat it as read-only.
+        """
+        return self._union
+
+    @cached_property
+    def _union(self) -> Graph:
         merged = Graph(bind_namespaces="none")
         for prefix, namespace in PREFIXES.items():
             merged.bind(prefix, namespace)
