@@ -785,6 +785,18 @@ def _p_text(p: str) -> str:
     return f"= {p}"
 
 
+def _finding_details(finding: Any) -> list[str]:
+    """The contrast, intervention, time point and p-value of a finding, as short phrases."""
+    detail = [finding.contrast]
+    if finding.intervention:
+        detail.append(f"intervention: {finding.intervention}")
+    if finding.timepoint:
+        detail.append(f"at {finding.timepoint}")
+    if finding.p_value:
+        detail.append(f"p {_p_text(finding.p_value)}")
+    return detail
+
+
 def _direction_html(finding: FindingView, with_significance: bool = True) -> str:
     arrow = _ARROWS.get(finding.direction_code, "◆")
     text = (f'<span class="dir {_e(finding.direction_code)}"><span aria-hidden="true">{arrow}</span> '
@@ -1030,13 +1042,7 @@ def _card_html(study: StudyView, conflicts: Mapping[URIRef, list[tuple[Disagreem
     meta_html = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in meta)
     items = []
     for finding in study.findings:
-        detail = [finding.contrast]
-        if finding.intervention:
-            detail.append(f"intervention: {finding.intervention}")
-        if finding.timepoint:
-            detail.append(f"at {finding.timepoint}")
-        if finding.p_value:
-            detail.append(f"p {_p_text(finding.p_value)}")
+        detail = _finding_details(finding)
         links = "".join(
             f'<li><a href="#{d.anchor}">disagreement {d.number}</a> with {_e(other.study_label)}</li>'
             for d, other in conflicts.get(finding.iri, [])
@@ -1225,13 +1231,7 @@ def render_markdown(data: ReportData) -> str:
         if study.findings:
             lines += [f"Findings ({len(study.findings)}):", ""]
         for number, finding in enumerate(study.findings, start=1):
-            detail = [finding.contrast]
-            if finding.intervention:
-                detail.append(f"intervention: {finding.intervention}")
-            if finding.timepoint:
-                detail.append(f"at {finding.timepoint}")
-            if finding.p_value:
-                detail.append(f"p {_p_text(finding.p_value)}")
+            detail = _finding_details(finding)
             item = f"{number}. **{_md(finding.outcome)}**: {_md_direction(finding)}; {_md('; '.join(detail))}"
             for d, other in conflicts.get(finding.iri, []):
                 item += f" — disagreement {d.number} with {_md(other.study_label)}"
