@@ -54,9 +54,9 @@ def test_parameters_are_bound_not_formatted(bundled_kg: evidencekg.KnowledgeGrap
     path = tmp_path / "by-label.rq"
     path.write_text("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
                     "SELECT ?study WHERE { ?study rdfs:label ?label }", encoding="utf-8")
-    study = bundled_kg.dataset.studies[0]
-    label = bundled_kg.asserted.value(URIRef(str(bundled_kg.graph_names()["asserted"]).replace("graph/asserted", f"study/{study.id}")),
-                                      URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+    from evidencekg.rdf import study_label
+
+    label = Literal(study_label(bundled_kg.dataset.studies[0]))
     rows = evidencekg.query(bundled_kg, read_query(path), {"label": label}).rows
     assert len(rows) == 1
     hostile = Literal('x" } ?s ?p ?o { "')

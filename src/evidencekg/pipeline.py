@@ -141,7 +141,7 @@ def derive(graph: Graph) -> Graph:
 def check(kg: KnowledgeGraph, shapes: Graph | None = None) -> ValidationReport:
     """SHACL validation of a built graph, with results traced to record lines."""
     with offline():
-        return validate(kg.asserted, kg.inferred + kg.derived, shapes=shapes, source=kg.built)
+        return validate(kg.asserted, kg.inferred, shapes=shapes, source=kg.built, derived=kg.derived)
 
 
 @dataclass(frozen=True)

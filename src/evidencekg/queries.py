@@ -201,7 +201,7 @@ def run_query(
 
 def _check_bindings(query: NamedQuery, bindings: Mapping[str, Node]) -> None:
     """Refuse bindings the engine would silently ignore: unknown variables, and variables the query computes."""
-    body = "\n".join(line.split("#", 1)[0] if line.lstrip().startswith("#") else line for line in query.text.splitlines())
+    body = "\n".join(line for line in query.text.splitlines() if not line.lstrip().startswith("#"))
     mentioned = set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", body))
     computed = set(re.findall(r"\bAS\s+[?$]([A-Za-z_][A-Za-z0-9_]*)", body, flags=re.IGNORECASE))
     for name in bindings:

@@ -193,15 +193,17 @@ def validate(
     *,
     shapes: Graph | None = None,
     source: BuiltGraph | None = None,
+    derived: Graph | None = None,
 ) -> ValidationReport:
     """Validate ``asserted`` (plus ``inferred`` triples and the ontology) against the shapes.
 
-    ``shapes`` defaults to evidencekg's own; ``source`` maps results back to record lines.
+    ``shapes`` defaults to evidencekg's own; ``source`` maps results back to record lines;
+    ``derived`` adds the evidence relations of the derivation queries.
     """
     import pyshacl
 
     data = _PreparedQueryGraph()
-    for graph in (asserted, inferred, load_ontology()):
+    for graph in (asserted, inferred, derived, load_ontology()):
         if graph is not None:
             for triple in graph:
                 data.add(triple)
