@@ -51,7 +51,7 @@ def _build(data_dir: Path | None) -> KnowledgeGraph:
     from .pipeline import build_graph
     from .resources import bundled_data_dir
 
-    return build_graph(data_dir or bundled_data_dir())
+    return build_graph(data_dir or bundled_data_dir(), engine=_engine())
 
 
 def _counts_line(kg: KnowledgeGraph) -> str:
@@ -133,11 +133,21 @@ def _print_report(report: ValidationReport, include_notes: bool = True) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="evidencekg")
 @click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
+@click.option("--engine", type=click.Choice(["fast", "reference"]), default="fast", show_default=True,
+              envvar="EVIDENCEKG_ENGINE",
+              help="fast: pyoxigraph store, rules compiled from the ontology, SHACL as whole-graph SPARQL. "
+                   "reference: rdflib, owlrl and pySHACL. Both give the same results.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, engine: str) -> None:
     """Turn the studies of a research question into a knowledge graph of agreement and contradiction."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    ctx.obj["engine"] = engine
+
+
+def _engine() -> str:
+    context = click.get_current_context(silent=True)
+    return (context.find_root().obj or {}).get("engine", "fast") if context else "fast"
 
 
 @cli.command()
@@ -168,9 +178,11 @@ def build(data_dir: Path | None, out_dir: Path) -> None:
 @click.option("--shapes", "shape_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Extra SHACL shapes (Turtle or any RDF file) to check besides evidencekg's. Repeatable.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Keep the results here and, on the next run, re-check only what changed study files can affect.")
 @_format_option(("text", "json", "turtle", "sarif", "junit"))
 def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[Path, ...], strict: bool,
-             fmt: str) -> None:
+             cache_dir: Path | None, fmt: str) -> None:
     """Check records or RDF against the SHACL shapes. Exit 0 conforms, 1 violations, 2 bad input.
 
     PATHS may be a dataset directory, record files of one dataset, or RDF files
@@ -180,7 +192,20 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
     from .shacl import load_shapes
 
     targets = list(paths) or ([data_dir] if data_dir else [])
-    checked = check_paths(targets, load_shapes(shape_files) if shape_files else None)
+    shapes = load_shapes(shape_files) if shape_files else None
+    if cache_dir is not None:
+        from .incremental import validate_incremental
+        from .resources import bundled_data_dir
+
+        if len(targets) > 1 or (targets and not targets[0].is_dir()):
+            raise click.UsageError("--cache validates one dataset directory")
+        if fmt == "turtle":
+            raise click.UsageError("--cache keeps results, not the W3C report graph; use --format json, sarif or junit")
+        checked, run = validate_incremental(targets[0] if targets else bundled_data_dir(), cache_dir, shapes,
+                                            engine=_engine())
+        _say(str(run))
+    else:
+        checked = check_paths(targets, shapes, engine=_engine())
     report = checked.report
     if fmt == "json":
         document = {

@@ -21,7 +21,7 @@ import difflib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -472,10 +472,12 @@ def _check_study(study: Study, record: Record, terms: dict[str, tuple[str, Term]
             errors.append(record.error(("includes", position), f"no study {included!r} in the dataset{_suggest(included, study_ids)}"))
 
 
-def validate_records(files: DatasetFiles) -> Dataset:
+def validate_records(files: DatasetFiles, elsewhere: Collection[str] = ()) -> Dataset:
     """Validate records read by :func:`evidencekg.records.read_dataset` into a :class:`Dataset`.
 
     Every error of every file is collected; if there is any, :class:`InputErrors` is raised.
+    ``elsewhere`` names studies of the dataset that were not read (incremental validation):
+    they count as present when a review includes them.
     """
     errors: list[InputError] = []
     vocabulary = _validate(Vocabulary, files.vocabulary, errors)
@@ -501,8 +503,9 @@ def validate_records(files: DatasetFiles) -> Dataset:
         first_file.setdefault(study.id, record.path)
     if vocabulary is not None:
         terms = {term.id: (kind, term) for kind in TERM_KINDS for term in getattr(vocabulary, kind)}
+        known_ids = set(first_file) | claimed_ids | set(elsewhere)
         for study, record in studies:
-            _check_study(study, record, terms, set(first_file) | claimed_ids, errors)
+            _check_study(study, record, terms, known_ids, errors)
     if errors:
         raise InputErrors(errors)
     if len(studies) != len(files.studies):  # pragma: no cover - every failure above appends an error

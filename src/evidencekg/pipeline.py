@@ -19,25 +19,25 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field, replace
-from functools import cached_property
-from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from .errors import InputError
+from .errors import InputError, QueryError
 from .model import Dataset as EvidenceDataset
-from .model import load_dataset
+from .model import validate_records
 from .namespaces import EKG, ONTOLOGY_IRI, PREFIXES
-from .queries import NamedQuery, QueryResult, construct, derivation_queries, run_query
-from .reason import infer, load_ontology
+from .queries import NamedQuery, QueryResult, derivation_queries, load_query, uses_service
+from .reason import infer_triples, ontology_triples
 from .offline import offline
-from .rdf import RDF_FORMATS, BuiltGraph, base_iri, new_graph, read_rdf, to_rdf
-from .records import RECORD_SUFFIXES, VOCABULARY_FILE, display_path
+from .rdf import RDF_FORMATS, BuiltGraph, base_iri, read_rdf, to_rdf
+from .records import RECORD_SUFFIXES, VOCABULARY_FILE, display_path, read_dataset
 from .resources import bundled_data_dir
 from .shacl import ValidationReport, validate
+from .store import ENGINES, LAYERS, GraphLayers, OxigraphLayers, new_layers
 
 ASSERTED_FILE = "asserted.ttl"
 INFERRED_FILE = "inferred.ttl"
@@ -48,76 +48,95 @@ MANIFEST_FILE = "manifest.json"
 
 @dataclass(frozen=True)
 class KnowledgeGraph:
-    """A built evidence graph: the dataset, its asserted and inferred triples, kept apart."""
+    """A built evidence graph: the dataset, and its asserted, inferred, derived and ontology layers kept apart."""
 
     dataset: EvidenceDataset
     built: BuiltGraph
-    inferred: Graph
-    ontology: Graph = field(repr=False)
-    derived: Graph = field(default_factory=Graph, repr=False)
-    """Evidence relations (agreements, disagreements) derived by ``queries/derive/``."""
+    layers: GraphLayers = field(repr=False)
+    """Where the triples live: rdflib graphs (``engine="reference"``) or a pyoxigraph store (``"fast"``)."""
+
+    @property
+    def engine(self) -> str:
+        return "fast" if isinstance(self.layers, OxigraphLayers) else "reference"
 
     @property
     def asserted(self) -> Graph:
-        return self.built.graph
+        return self.layers.graph("asserted")
+
+    @property
+    def inferred(self) -> Graph:
+        return self.layers.graph("inferred")
+
+    @property
+    def derived(self) -> Graph:
+        """Evidence relations (agreements, disagreements) derived by ``queries/derive/``."""
+        return self.layers.graph("derived")
+
+    @property
+    def ontology(self) -> Graph:
+        return self.layers.graph("ontology")
 
     def union(self) -> Graph:
-        """Asserted + inferred + derived + ontology in one graph, as queries see it.
+        """Asserted + inferred + derived + ontology in one rdflib graph, as queries see it.
 
         Built once per knowledge graph; treat it as read-only.
         """
-        return self._union
-
-    @cached_property
-    def _union(self) -> Graph:
-        merged = Graph(bind_namespaces="none")
-        for prefix, namespace in PREFIXES.items():
-            merged.bind(prefix, namespace)
-        for graph in (self.asserted, self.inferred, self.ontology, self.derived):
-            for triple in graph:
-                merged.add(triple)
-        return merged
+        return self.layers.union()
 
     def graph_names(self) -> dict[str, URIRef]:
         """The IRIs of the named graphs the TriG output holds."""
-        base = base_iri(self.dataset)
-        return {"asserted": URIRef(base + "graph/asserted"), "inferred": URIRef(base + "graph/inferred"),
-                "derived": URIRef(base + "graph/derived"), "ontology": ONTOLOGY_IRI}
+        return dict(self.layers.names)
 
     def named_graphs(self) -> list[tuple[URIRef, Graph]]:
         """(name, graph) of every named graph, in the order outputs list them."""
-        names = self.graph_names()
-        graphs = {"asserted": self.asserted, "inferred": self.inferred, "derived": self.derived,
-                  "ontology": self.ontology}
-        return [(names[key], graphs[key]) for key in ("asserted", "inferred", "derived", "ontology")]
+        return [(self.layers.names[layer], self.layers.graph(layer)) for layer in LAYERS]
 
     def findings(self) -> set[URIRef]:
-        return {s for s in self.asserted.subjects(RDF.type, EKG.Finding) if isinstance(s, URIRef)}
+        return self.layers.instances(EKG.Finding, "asserted")
 
     def counts(self) -> dict[str, int]:
         """Records in, nodes out and triples: what a build reports."""
         records = self.dataset.counts()
         out = {
-            "studies_out": sum(1 for _ in self.asserted.subjects(RDF.type, EKG.Study)),
-            "groups_out": sum(1 for _ in self.asserted.subjects(RDF.type, EKG.Group)),
+            "studies_out": len(self.layers.instances(EKG.Study, "asserted")),
+            "groups_out": len(self.layers.instances(EKG.Group, "asserted")),
             "findings_out": len(self.findings()),
         }
         relations = {
-            "disagreements": sum(1 for _ in self.derived.subjects(RDF.type, EKG.Disagreement)),
-            "agreements": sum(1 for _ in self.derived.subjects(RDF.type, EKG.Agreement)),
+            "disagreements": len(self.layers.instances(EKG.Disagreement, "derived")),
+            "agreements": len(self.layers.instances(EKG.Agreement, "derived")),
         }
-        triples = {"asserted_triples": len(self.asserted), "inferred_triples": len(self.inferred),
-                   "derived_triples": len(self.derived)}
+        triples = {f"{layer}_triples": self.layers.count(layer) for layer in ("asserted", "inferred", "derived")}
         return {**records, **out, **relations, **triples}
 
 
-def build_graph(data_dir: Path | str) -> KnowledgeGraph:
-    """Records → validated model → asserted graph → inferred graph, without touching the network."""
+def graph_names(base: str) -> dict[str, URIRef]:
+    """Layer → the IRI of its named graph, for a dataset whose IRIs start with ``base``."""
+    return {"asserted": URIRef(base + "graph/asserted"), "inferred": URIRef(base + "graph/inferred"),
+            "derived": URIRef(base + "graph/derived"), "ontology": ONTOLOGY_IRI}
+
+
+def build_graph(data_dir: Path | str, *, engine: str = "fast", only: Collection[Path] | None = None,
+                elsewhere: Collection[str] = ()) -> KnowledgeGraph:
+    """Records → validated model → asserted graph → inferred graph → derived relations, without touching the network.
+
+    ``engine="fast"`` (the default) keeps the graph in pyoxigraph and infers with rules compiled from
+    the ontology; ``"reference"`` uses rdflib and owlrl. Both give the same triples (tests/test_engines.py).
+    ``only`` restricts the build to some study files, and ``elsewhere`` names the dataset's other
+    studies, which then count as present (incremental validation builds such a part of a dataset).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     with offline():
-        dataset = load_dataset(data_dir)
+        dataset = validate_records(read_dataset(Path(data_dir), only), elsewhere)
         built = to_rdf(dataset)
-        kg = KnowledgeGraph(dataset, built, infer(built.graph), load_ontology())
-        kg = replace(kg, derived=derive(kg.union()))
+        inferred = infer_triples(built.triples, engine=engine)
+        prefixes = {**PREFIXES, **dict(built.namespaces)}
+        layers = new_layers(engine, graph_names(base_iri(dataset)),
+                            {"asserted": built.triples, "inferred": inferred, "ontology": ontology_triples()},
+                            prefixes)
+        derive(layers)
+    kg = KnowledgeGraph(dataset, built, layers)
     counts = kg.counts()
     for kind in ("studies", "groups", "findings"):
         if counts[kind] != counts[f"{kind}_out"]:  # pragma: no cover - guards the no-record-dropped promise
@@ -125,23 +144,26 @@ def build_graph(data_dir: Path | str) -> KnowledgeGraph:
     return kg
 
 
-def derive(graph: Graph) -> Graph:
-    """Run the derivation queries in order, each seeing what the earlier ones derived."""
-    derived = new_graph()
-    scratch = Graph()
-    for triple in graph:
-        scratch.add(triple)
+def derive(layers: GraphLayers) -> None:
+    """Run the derivation queries in order into the ``derived`` layer, each seeing what the earlier ones derived."""
     for named in derivation_queries():
-        for triple in construct(scratch, named):
-            derived.add(triple)
-            scratch.add(triple)
-    return derived
+        layers.construct_into(named, "derived")
 
 
 def check(kg: KnowledgeGraph, shapes: Graph | None = None) -> ValidationReport:
     """SHACL validation of a built graph, with results traced to record lines."""
+    return validate_layers(kg.layers, shapes, kg.built)
+
+
+def validate_layers(layers: GraphLayers, shapes: Graph | None = None, source: BuiltGraph | None = None) -> ValidationReport:
+    """SHACL validation of every layer together, by the engine that holds them."""
     with offline():
-        return validate(kg.asserted, kg.inferred, shapes=shapes, source=kg.built, derived=kg.derived)
+        if isinstance(layers, OxigraphLayers):
+            from .shacl import validate_store
+
+            return validate_store(layers.store, shapes=shapes, source=source)
+        return validate(layers.graph("asserted"), layers.graph("inferred"), shapes=shapes, source=source,
+                        derived=layers.graph("derived"))
 
 
 @dataclass(frozen=True)
@@ -166,7 +188,7 @@ def dataset_root_of(record: Path) -> Path:
     raise InputError(str(record), f"not inside a dataset directory (no {VOCABULARY_FILE} above it)")
 
 
-def check_paths(paths: Sequence[Path], shapes: Graph | None = None) -> CheckedInput:
+def check_paths(paths: Sequence[Path], shapes: Graph | None = None, *, engine: str = "fast") -> CheckedInput:
     """Validate a dataset directory, record files of one dataset, or RDF files produced elsewhere.
 
     For record files the whole dataset is built (cross-record rules need it) and the
@@ -181,7 +203,10 @@ def check_paths(paths: Sequence[Path], shapes: Graph | None = None) -> CheckedIn
     if rdf_files:
         with offline():
             graph = read_rdf(rdf_files)
-            report = validate(graph, infer(graph), shapes=shapes)
+            layers = new_layers(engine, graph_names("urn:evidencekg:input:"),
+                                {"asserted": graph, "inferred": infer_triples(graph, engine=engine),
+                                 "ontology": ontology_triples()})
+            report = validate_layers(layers, shapes)
         findings = sum(1 for _ in graph.subjects(RDF.type, EKG.Finding))
         studies = sum(1 for _ in graph.subjects(RDF.type, EKG.Study))
         return CheckedInput(report, len(rdf_files), studies, findings, tuple(str(p) for p in rdf_files))
@@ -192,8 +217,8 @@ def check_paths(paths: Sequence[Path], shapes: Graph | None = None) -> CheckedIn
         root = roots.pop()
         if any(p.resolve().parent == root for p in record_files):
             # vocabulary.yaml or dataset.yaml changed: every record may be affected.
-            return check_paths([root], shapes)
-        kg = build_graph(root)
+            return check_paths([root], shapes, engine=engine)
+        kg = build_graph(root, engine=engine)
         wanted = {display_path(kg.dataset.root, p.resolve()) for p in record_files}
         by_file = {record.path: study for study, record in kg.dataset.study_records.items()}
         missing = sorted(wanted - set(by_file))
@@ -203,7 +228,7 @@ def check_paths(paths: Sequence[Path], shapes: Graph | None = None) -> CheckedIn
         studies = [s for s in kg.dataset.studies if kg.dataset.study_records[s.id].path in wanted]
         findings = sum(len(s.findings) for s in studies)
         return CheckedInput(report, len(wanted), len(studies), findings, tuple(sorted(wanted)), root.parent)
-    kg = build_graph(directories[0] if directories else bundled_data_dir())
+    kg = build_graph(directories[0] if directories else bundled_data_dir(), engine=engine)
     counts = kg.counts()
     names = sorted([kg.dataset.vocabulary_record.path, *(r.path for r in kg.dataset.study_records.values())])
     return CheckedInput(check(kg, shapes), len(names), counts["studies"], counts["findings"], tuple(names),
@@ -214,7 +239,10 @@ def query(
     kg: KnowledgeGraph, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *, allow_service: bool = False
 ) -> QueryResult:
     """Run a named query (or ``.rq`` path) on the union of a built graph."""
-    return run_query(kg.union(), name, bindings, allow_service=allow_service)
+    named = load_query(name) if isinstance(name, str) else name
+    if not allow_service and uses_service(named):
+        raise QueryError(f"{named.path}: the query uses SERVICE, which reaches the network; pass --allow-service to run it")
+    return kg.layers.select(named, bindings)
 
 
 def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
@@ -222,43 +250,13 @@ def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
     return graph.serialize(format=fmt, encoding="utf-8")
 
 
-def to_trig(named_graphs: Sequence[tuple[URIRef, Graph]]) -> bytes:
-    """TriG with the named graphs in the given order.
-
-    rdflib's TriG writer orders graphs by its store's hashing, which changes
-    between runs; each graph's Turtle body is deterministic, so the graphs are
-    written one by one under a single prefix block.
-    """
-    declared: dict[str, str] = {}
-    bodies = []
-    for name, graph in named_graphs:
-        scratch = new_graph()
-        for prefix, namespace in graph.namespaces():
-            if prefix and prefix not in PREFIXES:
-                scratch.bind(prefix, namespace)
-        for triple in graph:
-            scratch.add(triple)
-        text = scratch.serialize(format="turtle")
-        # rdflib writes the prefix block first, then a blank line; only that block is moved. The body is
-        # not indented or filtered: a line inside a multi-line literal is part of its value.
-        head, _, statements = text.partition("\n\n") if text.startswith("@prefix") else ("", "", text)
-        for line in head.splitlines():
-            declared.setdefault(line, name)
-        statements = statements.strip()
-        bodies.append(f"\n<{name}> {{\n{statements}\n}}\n")
-    labels = [line.split()[1] for line in declared]
-    if len(labels) != len(set(labels)):  # pragma: no cover - prefixes are bound explicitly upstream
-        raise AssertionError(f"conflicting prefixes across named graphs: {sorted(declared)}")
-    return ("".join(f"{line}\n" for line in sorted(declared)) + "".join(bodies)).encode("utf-8")
-
-
 def render_outputs(kg: KnowledgeGraph) -> dict[str, bytes]:
     """File name → content of everything a build writes."""
     files = {
-        ASSERTED_FILE: serialize(kg.asserted, "turtle"),
-        INFERRED_FILE: serialize(kg.inferred, "turtle"),
-        DERIVED_FILE: serialize(kg.derived, "turtle"),
-        DATASET_FILE: to_trig(kg.named_graphs()),
+        ASSERTED_FILE: kg.layers.turtle("asserted"),
+        INFERRED_FILE: kg.layers.turtle("inferred"),
+        DERIVED_FILE: kg.layers.turtle("derived"),
+        DATASET_FILE: kg.layers.trig(),
     }
     manifest = {
         "counts": kg.counts(),

@@ -170,7 +170,7 @@ def load_query(name_or_path: str) -> NamedQuery:
     raise QueryError(f"no query named {name_or_path!r}; the shipped queries are: {names}")
 
 
-def _uses_service(query: NamedQuery) -> bool:
+def uses_service(query: NamedQuery) -> bool:
     algebra = str(query.prepared.algebra)
     return "ServiceGraphPattern" in algebra
 
@@ -184,9 +184,9 @@ def run_query(
 ) -> QueryResult:
     """Run a SELECT query on ``graph`` with ``bindings`` (variable name → RDF term)."""
     named = load_query(query) if isinstance(query, str) else query
-    if not allow_service and _uses_service(named):
+    if not allow_service and uses_service(named):
         raise QueryError(f"{named.path}: the query uses SERVICE, which reaches the network; pass --allow-service to run it")
-    _check_bindings(named, bindings or {})
+    check_bindings(named, bindings or {})
     init = {Variable(name): value for name, value in (bindings or {}).items()}
     try:
         result = graph.query(named.prepared, initBindings=init)
@@ -199,7 +199,7 @@ def run_query(
     return QueryResult(variables, rows)
 
 
-def _check_bindings(query: NamedQuery, bindings: Mapping[str, Node]) -> None:
+def check_bindings(query: NamedQuery, bindings: Mapping[str, Node]) -> None:
     """Refuse bindings the engine would silently ignore: unknown variables, and variables the query computes."""
     body = "\n".join(line for line in query.text.splitlines() if not line.lstrip().startswith("#"))
     mentioned = set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", body))

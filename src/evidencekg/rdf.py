@@ -28,14 +28,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
 from rdflib.namespace import DCAT
 from rdflib import Dataset as RDFDataset
 from rdflib.namespace import DCTERMS, PROV
@@ -58,6 +57,7 @@ _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
 _PMID_SHAPE = re.compile(r"^[1-9][0-9]{0,8}$")
 
 Node = URIRef
+Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 SourceKey = tuple[URIRef, URIRef | None]
 
 
@@ -74,17 +74,36 @@ class Origin:
 
 @dataclass(frozen=True)
 class BuiltGraph:
-    """The asserted graph of a dataset and where each of its statements came from."""
+    """The asserted triples of a dataset and where each of its statements came from."""
 
-    graph: Graph
-    source_map: dict[SourceKey, Origin] = field(repr=False)
-    """(subject, predicate) → the place in a record that produced it; (subject, None) for the node itself."""
+    triples: tuple[Triple, ...] = field(repr=False)
+    """Every asserted triple once, in the order the records produced them."""
+    source_map: dict[SourceKey, tuple[Record, Path_]] = field(repr=False)
+    """(subject, predicate) → the record and field that produced it; (subject, None) for the node itself.
+
+    Positions are resolved by :meth:`locate` only for the few statements a report names.
+    """
+    namespaces: tuple[tuple[str, str], ...] = ()
+    """Prefixes the vocabulary declares, beyond evidencekg's own."""
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The triples as an rdflib graph, built on first use (the fast engine never needs it)."""
+        graph = new_graph()
+        for prefix, namespace in self.namespaces:
+            graph.bind(prefix, namespace)
+        graph.addN((s, p, o, graph) for s, p, o in self.triples)
+        return graph
 
     def locate(self, subject: Any, predicate: Any = None) -> Origin | None:
         """Where a node, or one of its properties, was written in the records."""
         if not isinstance(subject, URIRef):
             return None
-        return self.source_map.get((subject, predicate)) or self.source_map.get((subject, None))
+        found = self.source_map.get((subject, predicate)) or self.source_map.get((subject, None))
+        if found is None:
+            return None
+        record, at = found
+        return Origin(record.locate(at), format_path(at))
 
 
 @cache
@@ -112,7 +131,13 @@ class _Minter:
         self.base = base
 
     def __call__(self, *parts: str) -> URIRef:
-        return URIRef(self.base + "/".join(quote(part, safe="-") for part in parts))
+        return URIRef(self.base + "/".join(map(_quote_segment, parts)))
+
+
+@cache
+def _quote_segment(part: str) -> str:
+    # Ids and kinds repeat across thousands of IRIs; quoting each distinct one once keeps minting cheap.
+    return quote(part, safe="-")
 
 
 def base_iri(dataset: Dataset) -> str:
@@ -128,20 +153,21 @@ class _Builder:
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.mint = _Minter(base_iri(dataset))
-        self.graph = new_graph()
-        self.sources: dict[SourceKey, Origin] = {}
+        self.triples: dict[Triple, None] = {}
+        self.namespaces: dict[str, str] = {}
+        self.sources: dict[SourceKey, tuple[Record, Path_]] = {}
         self.terms = dataset.terms()
 
     def add(self, subject: URIRef, predicate: URIRef, obj: Any, record: Record | None = None, at: Path_ = ()) -> None:
         if obj is None:
             return
         node = obj if isinstance(obj, (URIRef, Literal, BNode)) else Literal(obj)
-        self.graph.add((subject, predicate, node))
+        self.triples[subject, predicate, node] = None
         if record is not None:
-            self.sources.setdefault((subject, predicate), Origin(record.locate(at), format_path(at)))
+            self.sources.setdefault((subject, predicate), (record, at))
 
     def node(self, subject: URIRef, record: Record, at: Path_) -> URIRef:
-        self.sources.setdefault((subject, None), Origin(record.locate(at), format_path(at)))
+        self.sources.setdefault((subject, None), (record, at))
         return subject
 
     def term(self, term_id: str) -> URIRef:
@@ -152,7 +178,7 @@ class _Builder:
         self.vocabulary()
         for study in self.dataset.studies:
             self.study(study, self.dataset.study_records[study.id])
-        return BuiltGraph(self.graph, self.sources)
+        return BuiltGraph(tuple(self.triples), self.sources, tuple(sorted(self.namespaces.items())))
 
     def dataset_node(self) -> None:
         meta = self.dataset.metadata
@@ -173,7 +199,7 @@ class _Builder:
         for prefix, namespace in sorted(prefixes.items()):
             label = prefix.lower()
             if label not in PREFIXES:
-                self.graph.bind(label, namespace)
+                self.namespaces[label] = namespace
         for kind in TERM_KINDS:
             scheme = self.mint("scheme", kind)
             self.add(scheme, RDF.type, SKOS.ConceptScheme)
@@ -209,9 +235,11 @@ class _Builder:
         if study.authors:
             # dc:creator values have no order; the list keeps the first author first. A labelled
             # blank node keeps N-Triples output deterministic.
-            authors = BNode(f"authors-{study.id}")
-            Collection(self.graph, authors, [Literal(a) for a in study.authors])
-            add(iri, BIBO.authorList, authors, record, ("authors",))
+            cells = [BNode(f"authors-{study.id}" + (f"-{i}" if i else "")) for i in range(len(study.authors))]
+            for cell, author, rest in zip(cells, study.authors, [*cells[1:], RDF.nil]):
+                add(cell, RDF.first, Literal(author))
+                add(cell, RDF.rest, rest)
+            add(iri, BIBO.authorList, cells[0], record, ("authors",))
         add(iri, DCTERMS.isPartOf, self.mint("dataset"))
         if study.year is not None:
             add(iri, DCTERMS.issued, Literal(f"{study.year:04d}", datatype=XSD.gYear), record, ("year",))
@@ -336,9 +364,9 @@ def study_label(study: Study) -> str:
 
 
 def _count(value: int | None) -> Literal | None:
-    # From the lexical form, so that rdflib checks it (a negative count becomes an ill-typed literal
-    # that SHACL's sh:datatype reports, as it would in RDF read from a file).
-    return None if value is None else Literal(str(value), datatype=XSD.nonNegativeInteger)
+    # xsd:integer, with the lower bound left to SHACL's sh:minInclusive: RDF stores such as oxigraph
+    # keep derived integer types only as xsd:integer, so a narrower datatype would not survive a load.
+    return None if value is None else Literal(str(value), datatype=XSD.integer)
 
 
 def _decimal(value: float) -> Literal:

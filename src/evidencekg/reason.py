@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
@@ -43,7 +44,16 @@ _UNINFORMATIVE_OBJECTS = frozenset({OWL.Thing, RDFS.Resource, OWL.NamedIndividua
 
 @cache
 def _ontology_triples() -> frozenset[tuple[Node, Node, Node]]:
-    return frozenset(Graph().parse(ontology_path(), format="turtle"))
+    from rdflib.compare import to_canonical_graph
+
+    # Canonical blank node labels (the restrictions and lists), so that writers which print labels
+    # write the same file on every run.
+    return frozenset(to_canonical_graph(Graph().parse(ontology_path(), format="turtle")))
+
+
+def ontology_triples() -> frozenset[tuple[Node, Node, Node]]:
+    """The triples of evidencekg's ontology (parsed once per process)."""
+    return _ontology_triples()
 
 
 def load_ontology() -> Graph:
@@ -91,3 +101,22 @@ def infer(asserted: Graph, ontology: Graph | None = None) -> Graph:
         if _informative(triple):
             inferred.add(triple)
     return inferred
+
+
+def infer_triples(asserted: Iterable[tuple[Node, Node, Node]], *, engine: str = "fast") -> set[tuple[Node, Node, Node]]:
+    """The inferred triples of ``asserted`` with evidencekg's ontology, by the engine's reasoner.
+
+    ``fast`` runs the rules compiled from the ontology (:mod:`evidencekg.rules`), and falls back
+    to owlrl when the data brings OWL constructs those rules do not cover; ``reference`` runs owlrl.
+    """
+    if engine == "fast":
+        from .rules import UnsupportedOntology, infer_rules
+
+        try:
+            return infer_rules(asserted)
+        except UnsupportedOntology:
+            pass
+    graph = asserted if isinstance(asserted, Graph) else Graph()
+    if graph is not asserted:
+        graph.addN((s, p, o, graph) for s, p, o in asserted)
+    return set(infer(graph))

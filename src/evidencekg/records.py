@@ -16,7 +16,7 @@ point a curator at the place to fix. YAML is read conservatively:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -246,8 +246,18 @@ def read_record(path: Path, display_path: str | None = None) -> Record:
     return parse_record(_decode(data, shown), shown)
 
 
-def read_dataset(root: Path) -> DatasetFiles:
-    """Read every record of a dataset directory.
+def study_files(root: Path) -> list[Path]:
+    """The study record files of a dataset directory, sorted."""
+    studies_dir = root / STUDIES_DIR
+    return (
+        sorted(p for p in studies_dir.iterdir() if p.suffix in RECORD_SUFFIXES and p.is_file())
+        if studies_dir.is_dir()
+        else []
+    )
+
+
+def read_dataset(root: Path, only: Collection[Path] | None = None) -> DatasetFiles:
+    """Read every record of a dataset directory (or, with ``only``, the vocabulary and those study files).
 
     The directory holds ``vocabulary.yaml``, optionally ``dataset.yaml``, and
     ``studies/*.yaml``. Files are read in sorted order so that output does
@@ -262,14 +272,9 @@ def read_dataset(root: Path) -> DatasetFiles:
     vocabulary_path = root / VOCABULARY_FILE
     if not vocabulary_path.is_file():
         raise InputError(str(root), f"no {VOCABULARY_FILE} in the data directory")
-    studies_dir = root / STUDIES_DIR
-    study_paths = (
-        sorted(p for p in studies_dir.iterdir() if p.suffix in RECORD_SUFFIXES and p.is_file())
-        if studies_dir.is_dir()
-        else []
-    )
-    if not study_paths:
-        raise InputError(str(studies_dir), "no study records (*.yaml) found")
+    study_paths = study_files(root) if only is None else sorted(only)
+    if not study_paths and only is None:
+        raise InputError(str(root / STUDIES_DIR), "no study records (*.yaml) found")
 
     errors: list[InputError] = []
 

@@ -1,0 +1,284 @@
+"""Incremental re-validation: after some study files change, re-check only what the change can affect.
+
+A full validation with a cache directory leaves ``validation.json`` there: for
+each study file its content hash, study id, the studies it includes and the
+outcomes of its findings, and the run's SHACL results. The next run hashes
+every file; if only study files changed, it builds the pipeline on a
+sub-dataset instead of the whole dataset:
+
+* the *rechecked* studies: the changed ones (before and after the change), any
+  study sharing an id with them, and every study connected to those by
+  ``includes`` in either direction, transitively. A study's own results depend
+  on its triples, the vocabulary, the ontology and the studies it reaches
+  through ``includes`` (``ekg:synthesizesEvidenceFrom`` is transitive), so
+  these are recomputed exactly;
+* the *partners*: every study with a finding whose outcome equals, is broader
+  than or narrower than an outcome of a changed finding (old or new), with
+  their ``includes`` connections. Evidence relations pair findings whose
+  outcomes are so related, so the relations the change creates or removes,
+  and their results, are all found among them.
+
+Results for the rechecked files and for the evidence relations involving a
+changed study's findings come from the sub-dataset; every other result comes
+from the cache. Any other change (vocabulary.yaml, dataset.yaml, the shapes,
+the ontology, the queries, the evidencekg version) makes it a full run.
+tests/test_incremental.py checks that the results equal a full run's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
+
+from .errors import InputError, SourceLocation
+from .model import Dataset, validate_records
+from .namespaces import EKG
+from .rdf import Origin
+from .records import DATASET_FILE, VOCABULARY_FILE, display_path, read_dataset, study_files
+from .resources import ontology_path, queries_dir, shapes_paths
+from .shacl import ShaclResult, ValidationReport
+
+CACHE_FILE = "validation.json"
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class StudyEntry:
+    """What the cache remembers of one study file."""
+
+    sha256: str
+    study: str
+    includes: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    findings: int
+
+
+@dataclass(frozen=True)
+class IncrementalRun:
+    """How much of the dataset a run re-checked."""
+
+    full: bool
+    changed: tuple[str, ...]
+    rechecked: int
+    built: int
+    total: int
+
+    def __str__(self) -> str:
+        if self.full:
+            return f"full validation of {self.total} studies (cache refreshed)"
+        if not self.changed:
+            return f"no study file changed since the cached run ({self.total} studies)"
+        return (f"incremental: {len(self.changed)} changed file(s); re-checked {self.rechecked} and built "
+                f"{self.built} of {self.total} studies")
+
+
+def cache_key(root: Path, shapes: Graph | None) -> str:
+    """What a cached run depends on besides the study files."""
+    from . import __version__
+
+    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0{root.resolve()}".encode())
+    inputs = [root / VOCABULARY_FILE, root / DATASET_FILE, ontology_path(), *shapes_paths(),
+              *sorted(queries_dir().glob("derive/*.rq"))]
+    for path in inputs:
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    if shapes is not None:
+        digest.update(shapes.serialize(format="nt", encoding="utf-8"))
+    return digest.hexdigest()
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    """Display path → SHA-256 of every study file."""
+    return {display_path(root, p): hashlib.sha256(p.read_bytes()).hexdigest() for p in study_files(root)}
+
+
+def index_of(dataset: Dataset, hashes: Mapping[str, str]) -> dict[str, StudyEntry]:
+    """The cache entries of a validated dataset."""
+    entries = {}
+    for study in dataset.studies:
+        path = dataset.study_records[study.id].path
+        entries[path] = StudyEntry(hashes[path], study.id, tuple(study.includes),
+                                   tuple(sorted({f.outcome for f in study.findings})), len(study.findings))
+    return entries
+
+
+def _components(entries: Iterable[StudyEntry], seeds: Collection[str]) -> set[str]:
+    """Study ids connected to ``seeds`` by includes, either direction, transitively."""
+    neighbours: dict[str, set[str]] = {}
+    for entry in entries:
+        for included in entry.includes:
+            neighbours.setdefault(entry.study, set()).add(included)
+            neighbours.setdefault(included, set()).add(entry.study)
+    found, stack = set(seeds), list(seeds)
+    while stack:
+        for other in neighbours.get(stack.pop(), ()):
+            if other not in found:
+                found.add(other)
+                stack.append(other)
+    return found
+
+
+def _related_outcomes(dataset: Dataset, outcomes: Collection[str]) -> set[str]:
+    """The outcomes equal to, broader than or narrower than any of ``outcomes``."""
+    broader = {term.id: set(term.broader) for term in dataset.vocabulary.outcomes}
+
+    def ancestors(term: str) -> set[str]:
+        found, stack = set(), [term]
+        while stack:
+            for parent in broader.get(stack.pop(), ()):
+                if parent not in found:
+                    found.add(parent)
+                    stack.append(parent)
+        return found
+
+    lineage = {term: ancestors(term) for term in broader}
+    wanted = set(outcomes)
+    return {term for term, above in lineage.items() if term in wanted or above & wanted} | {
+        parent for term in wanted for parent in lineage.get(term, ())}
+
+
+def _result_from_json(document: dict[str, Any]) -> ShaclResult:
+    origin = document.pop("origin")
+    if origin is not None:
+        origin = Origin(SourceLocation(**origin["location"]), origin["field"])
+    return ShaclResult(**document, origin=origin)
+
+
+def load_cache(cache_dir: Path, key: str) -> dict[str, Any] | None:
+    """The cached run, or None when there is none or it no longer applies."""
+    try:
+        document = json.loads((cache_dir / CACHE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("key") != key:
+        return None
+    return document
+
+
+def save_cache(cache_dir: Path, key: str, entries: Mapping[str, StudyEntry], report: ValidationReport,
+               relation_studies: Mapping[str, list[str]], extra: Mapping[str, Any]) -> None:
+    """Write the cache atomically, so an interrupted run leaves the previous one usable."""
+    document = {
+        "key": key,
+        "studies": {path: asdict(entry) for path, entry in sorted(entries.items())},
+        "results": [asdict(r) for r in report.results],
+        "relation_studies": dict(sorted(relation_studies.items())),
+        **extra,
+    }
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle, staging = tempfile.mkstemp(prefix=".validation-", dir=cache_dir)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(document, out, sort_keys=True)
+        os.replace(staging, cache_dir / CACHE_FILE)
+    except OSError as exc:
+        raise InputError(str(cache_dir), f"cannot write the validation cache: {exc.strerror or exc}") from None
+
+
+def relation_studies(kg: Any, report: ValidationReport) -> dict[str, list[str]]:
+    """For each result not traced to a record (evidence relations), the ids of the studies its findings belong to."""
+    studies: dict[str, list[str]] = {}
+    for result in report.results:
+        if result.origin is None and result.focus_node not in studies:
+            ids = set()
+            for finding in kg.layers.objects(URIRef(result.focus_node), EKG.relatesFinding):
+                for study in kg.layers.objects(finding, EKG.reportedIn):
+                    ids.update(str(i) for i in kg.layers.objects(study, DCTERMS.identifier))
+            studies[result.focus_node] = sorted(ids)
+    return studies
+
+
+def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = None, *,
+                         engine: str = "fast") -> tuple[Any, IncrementalRun]:
+    """Validate a dataset directory, reusing the cached results of files that did not change.
+
+    Returns the :class:`~evidencekg.pipeline.CheckedInput` a full run would return, and what was re-checked.
+    """
+    from .pipeline import CheckedInput, build_graph, check
+
+    root = Path(root)
+    key = cache_key(root, shapes)
+    hashes = file_hashes(root)
+    cached = load_cache(cache_dir, key)
+    records_root = root.resolve().parent
+    if cached is None:
+        kg = build_graph(root, engine=engine)
+        report = check(kg, shapes)
+        entries = index_of(kg.dataset, hashes)
+        names = sorted([kg.dataset.vocabulary_record.path, *entries])
+        counts = kg.counts()
+        save_cache(cache_dir, key, entries, report, relation_studies(kg, report),
+                   {"vocabulary": kg.dataset.vocabulary_record.path})
+        checked = CheckedInput(report, len(names), counts["studies"], counts["findings"], tuple(names), records_root)
+        return checked, IncrementalRun(True, (), counts["studies"], counts["studies"], counts["studies"])
+
+    old = {path: StudyEntry(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()})
+           for path, entry in cached["studies"].items()}
+    changed = sorted(p for p in set(old) | set(hashes) if old.get(p) is None or old[p].sha256 != hashes.get(p))
+    results = [_result_from_json(dict(r)) for r in cached["results"]]
+    vocabulary_path = cached["vocabulary"]
+    if not changed:
+        report = ValidationReport(tuple(results), Graph())
+        names = sorted([vocabulary_path, *old])
+        findings = sum(e.findings for e in old.values())
+        return (CheckedInput(report, len(names), len(old), findings, tuple(names), records_root),
+                IncrementalRun(False, (), 0, 0, len(old)))
+
+    # The changed files as they are now: read on their own first, to learn their ids, includes and outcomes.
+    present = [p for p in changed if p in hashes]
+    fresh = read_dataset(root, [records_root / p for p in present])
+    now: dict[str, StudyEntry] = {}
+    for record in fresh.studies:
+        data = record.data
+        includes = tuple(i for i in data.get("includes") or () if isinstance(i, str))
+        findings = data.get("findings") or []
+        outcomes = tuple(sorted({f.get("outcome") for f in findings if isinstance(f, dict) and isinstance(f.get("outcome"), str)}))
+        study = data.get("id") if isinstance(data.get("id"), str) else record.path
+        now[record.path] = StudyEntry(hashes[record.path], study, includes, outcomes, len(findings))
+    current = {**{p: e for p, e in old.items() if p in hashes}, **now}
+    everything = [*old.values(), *now.values()]
+    touched = {old[p].study for p in changed if p in old} | {e.study for e in now.values()}
+    rechecked_ids = _components(everything, touched | {e.study for e in current.values() if e.study in touched})
+    rechecked_files = {p for p, e in current.items() if e.study in rechecked_ids}
+
+    vocabulary_only = validate_records(read_dataset(root, []), elsewhere=[e.study for e in current.values()])
+    changed_outcomes = {o for p in changed for e in (old.get(p), now.get(p)) if e for o in e.outcomes}
+    related = _related_outcomes(vocabulary_only, changed_outcomes)
+    partner_ids = _components(everything, {e.study for e in current.values() if set(e.outcomes) & related})
+    built_files = {p for p, e in current.items() if e.study in rechecked_ids | partner_ids}
+    elsewhere = [e.study for p, e in current.items() if p not in built_files]
+
+    layers_kg = build_graph(root, engine=engine, only=[records_root / p for p in sorted(built_files)],
+                            elsewhere=elsewhere)
+    sub_report = check(layers_kg, shapes)
+    changed_ids = {e.study for p in changed for e in (old.get(p), now.get(p)) if e}
+    fresh_relations = relation_studies(layers_kg, sub_report)
+    old_relations: dict[str, list[str]] = cached["relation_studies"]
+
+    def involves_changed(focus: str, owners: Mapping[str, list[str]]) -> bool:
+        return bool(set(owners.get(focus, ())) & changed_ids)
+
+    kept = [r for r in results
+            if (r.origin is not None and r.origin.location.path not in rechecked_files and r.origin.location.path in hashes
+                and r.origin.location.path not in changed)
+            or (r.origin is None and not involves_changed(r.focus_node, old_relations))]
+    new = [r for r in sub_report.results
+           if (r.origin is not None and r.origin.location.path in rechecked_files)
+           or (r.origin is None and involves_changed(r.focus_node, fresh_relations))]
+    merged = sorted([*kept, *new], key=ShaclResult.sort_key)
+    report = ValidationReport(tuple(merged), sub_report.report_graph)
+    relations = {focus: owners for focus, owners in old_relations.items() if not involves_changed(focus, old_relations)}
+    relations.update({focus: owners for focus, owners in fresh_relations.items() if involves_changed(focus, fresh_relations)})
+    save_cache(cache_dir, key, current, report, relations, {"vocabulary": vocabulary_path})
+    names = sorted([vocabulary_path, *current])
+    findings = sum(e.findings for e in current.values())
+    run = IncrementalRun(False, tuple(changed), len(rechecked_files), len(built_files), len(current))
+    return CheckedInput(report, len(names), len(current), findings, tuple(names), records_root), run
