@@ -100,3 +100,19 @@ def test_fast_outputs_are_deterministic_and_parse_to_the_reference_graph(tmp_pat
     reread.parse(data=first["evidence.trig"].decode("utf-8"), format="trig")
     for name, graph in reference.named_graphs():
         assert isomorphic(reread.graph(name), graph), name
+
+
+def test_shapes_beyond_the_fast_compiler_fall_back_to_pyshacl(tmp_path: Path) -> None:
+    shapes_file = tmp_path / "extra.ttl"
+    shapes_file.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix ekg: <https://w3id.org/evidencekg/ontology#> .\n"
+        "<https://example.org/NoSampleSize> a sh:NodeShape ; sh:targetClass ekg:Study ;\n"
+        "    sh:not [ sh:path ekg:sampleSize ; sh:minCount 1 ] .\n",
+        encoding="utf-8",
+    )
+    shapes = evidencekg.load_shapes([shapes_file])
+    fast, reference = _both(evidencekg.bundled_data_dir())
+    fast_report, reference_report = evidencekg.check(fast, shapes), evidencekg.check(reference, shapes)
+    assert fast_report.results == reference_report.results
+    assert any(r.source_shape == "https://example.org/NoSampleSize" for r in fast_report.violations)

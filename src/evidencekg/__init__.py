@@ -6,7 +6,8 @@ Each stage is a plain function::
     built    = to_rdf(dataset)                # model → asserted graph (+ source map)
     inferred = infer(built.graph)             # OWL RL → inferred triples, kept apart
     report   = validate(built.graph, inferred, source=built)   # SHACL
-    kg       = build_graph("data/")           # records → model → RDF → inference
+    kg       = build_graph("data/")           # records → model → RDF → inference → derivation
+                                              # (engine="fast": pyoxigraph; "reference": rdflib + owlrl)
     rows     = query(kg, "contradictions")    # a named query from queries/
 
 The names below are imported on first use, so that the command line starts
@@ -28,10 +29,12 @@ _EXPORTS = {
     "errors": ("EvidenceKGError", "InputError", "InputErrors", "QueryError", "SourceLocation"),
     "model": ("Dataset", "load_dataset"),
     "rdf": ("BuiltGraph", "Origin", "to_rdf"),
-    "reason": ("infer", "load_ontology"),
+    "reason": ("infer", "infer_triples", "load_ontology"),
     "shacl": ("ShaclResult", "ValidationReport", "load_shapes", "validate"),
     "queries": ("NamedQuery", "QueryResult", "available_queries", "load_query", "run_query"),
-    "pipeline": ("KnowledgeGraph", "build", "build_graph", "check", "query", "render_outputs", "write_outputs"),
+    "pipeline": ("KnowledgeGraph", "build", "build_graph", "check", "check_paths", "query", "render_outputs",
+                 "write_outputs"),
+    "incremental": ("validate_incremental",),
     "resources": ("bundled_data_dir", "ontology_path", "queries_dir", "shapes_paths"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -55,9 +58,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .errors import EvidenceKGError, InputError, InputErrors, QueryError, SourceLocation
     from .model import Dataset, load_dataset
-    from .pipeline import KnowledgeGraph, build, build_graph, check, query, render_outputs, write_outputs
+    from .incremental import validate_incremental
+    from .pipeline import KnowledgeGraph, build, build_graph, check, check_paths, query, render_outputs, write_outputs
     from .queries import NamedQuery, QueryResult, available_queries, load_query, run_query
-    from .reason import infer, load_ontology
+    from .reason import infer, infer_triples, load_ontology
     from .resources import bundled_data_dir, ontology_path, queries_dir, shapes_paths
     from .rdf import BuiltGraph, Origin, to_rdf
     from .shacl import ShaclResult, ValidationReport, load_shapes, validate

@@ -160,8 +160,12 @@ def validate_layers(layers: GraphLayers, shapes: Graph | None = None, source: Bu
     with offline():
         if isinstance(layers, OxigraphLayers):
             from .shacl import validate_store
+            from .shacl_fast import UnsupportedShapes
 
-            return validate_store(layers.store, shapes=shapes, source=source)
+            try:
+                return validate_store(layers.store, shapes=shapes, source=source)
+            except UnsupportedShapes:
+                pass  # shapes beyond what the fast engine compiles: pySHACL, on the same layers
         return validate(layers.graph("asserted"), layers.graph("inferred"), shapes=shapes, source=source,
                         derived=layers.graph("derived"))
 

@@ -370,8 +370,10 @@ def _count(value: int | None) -> Literal | None:
 
 
 def _decimal(value: float) -> Literal:
-    # repr gives the shortest text that round-trips, so 0.07 stays 0.07.
-    return Literal(Decimal(repr(value)), datatype=XSD.decimal)
+    # repr gives the shortest text that round-trips, so 0.07 stays 0.07; written without an exponent
+    # (1e-07 is not an xsd:decimal) and with a fractional digit (1.0), as rdflib's Turtle reads it back.
+    text = format(Decimal(repr(value)), "f")
+    return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
 
 
 def _relative_record_path(record: Record, dataset: Dataset) -> str:

@@ -78,8 +78,11 @@ class _Layers:
     def _union(self) -> Graph:
         merged = new_graph()
         for layer in LAYERS:
-            merged.addN((s, p, o, merged) for s, p, o in self.graph(layer))
+            merged.addN((s, p, o, merged) for s, p, o in self._triples(layer))
         return merged
+
+    def _triples(self, layer: str) -> Iterable[tuple[Node, Node, Node]]:
+        return self.graph(layer)
 
 
 class RdflibLayers(_Layers):
@@ -181,12 +184,22 @@ class OxigraphLayers(_Layers):
             graph = self._graphs[layer] = new_graph()
             for prefix, namespace in self.prefixes.items():
                 graph.bind(prefix, namespace, replace=True)
-            to_rdflib = from_oxigraph
-            graph.addN(
-                (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), graph)
-                for q in self.store.quads_for_pattern(None, None, None, self._graph_nodes[layer])
-            )
+            graph.addN((s, p, o, graph) for s, p, o in self._triples(layer))
         return graph
+
+    def _triples(self, layer: str) -> Iterator[tuple[Node, Node, Node]]:
+        # Straight from the store, each distinct term converted once: the union is built without
+        # first building every layer's graph.
+        converted: dict[Any, Node] = {}
+
+        def to_rdflib(term: Any) -> Node:
+            node = converted.get(term)
+            if node is None:
+                node = converted[term] = from_oxigraph(term)
+            return node
+
+        for quad in self.store.quads_for_pattern(None, None, None, self._graph_nodes[layer]):
+            yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
 
     def count(self, layer: str) -> int:
         return sum(1 for _ in self.store.quads_for_pattern(None, None, None, self._graph_nodes[layer]))
