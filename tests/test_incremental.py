@@ -150,10 +150,11 @@ def test_vocabulary_change_makes_a_full_run(pristine: Path, tmp_path: Path) -> N
 def test_cli_cache_option(pristine: Path, tmp_path: Path) -> None:
     root = tmp_path / "data"
     shutil.copytree(pristine, root)
-    first = run_cli("validate", str(root), "--cache", str(tmp_path / "cache"), "--format", "json")
+    # Relative paths, as a user in the repository would type them.
+    first = run_cli("validate", "data", "--cache", "cache", "--format", "json", cwd=tmp_path)
     flip_a_direction(root)
-    second = run_cli("validate", str(root), "--cache", str(tmp_path / "cache"), "--format", "json")
-    full = run_cli("validate", str(root), "--format", "json")
+    second = run_cli("validate", "data", "--cache", "cache", "--format", "json", cwd=tmp_path)
+    full = run_cli("validate", "data", "--format", "json", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "full validation" in first.stderr
     assert "incremental: 1 changed file" in second.stderr

@@ -234,7 +234,8 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
 
     # The changed files as they are now: read on their own first, to learn their ids, includes and outcomes.
     present = [p for p in changed if p in hashes]
-    fresh = read_dataset(root, [records_root / p for p in present])
+    # Display paths are relative to the dataset directory's parent, as given (see records.display_path).
+    fresh = read_dataset(root, [root.parent / p for p in present])
     now: dict[str, StudyEntry] = {}
     for record in fresh.studies:
         data = record.data
@@ -246,7 +247,7 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     current = {**{p: e for p, e in old.items() if p in hashes}, **now}
     everything = [*old.values(), *now.values()]
     touched = {old[p].study for p in changed if p in old} | {e.study for e in now.values()}
-    rechecked_ids = _components(everything, touched | {e.study for e in current.values() if e.study in touched})
+    rechecked_ids = _components(everything, touched)
     rechecked_files = {p for p, e in current.items() if e.study in rechecked_ids}
 
     vocabulary_only = validate_records(read_dataset(root, []), elsewhere=[e.study for e in current.values()])
@@ -256,7 +257,7 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     built_files = {p for p, e in current.items() if e.study in rechecked_ids | partner_ids}
     elsewhere = [e.study for p, e in current.items() if p not in built_files]
 
-    layers_kg = build_graph(root, engine=engine, only=[records_root / p for p in sorted(built_files)],
+    layers_kg = build_graph(root, engine=engine, only=[root.parent / p for p in sorted(built_files)],
                             elsewhere=elsewhere)
     sub_report = check(layers_kg, shapes)
     changed_ids = {e.study for p in changed for e in (old.get(p), now.get(p)) if e}

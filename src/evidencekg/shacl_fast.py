@@ -93,6 +93,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node, Variable
 
+from .store import TermConverter, from_oxigraph
+
 if TYPE_CHECKING:
     import pyoxigraph
 
@@ -160,53 +162,24 @@ def _sparql_term(term: Node, shape: Node | None) -> str:
     raise UnsupportedShapes(f"a blank node where a query needs a constant ({term})", shape)
 
 
-_XSD_STRING = str(XSD.string)  # rdflib's URIRef never equals a plain str
-
-
 class _ToRdflib:
     """pyoxigraph terms → rdflib terms, each distinct term converted once."""
 
     def __init__(self) -> None:
-        import pyoxigraph
-
-        self._ox = pyoxigraph
         self._cache: dict[Any, Node] = {}
 
     def __call__(self, term: Any) -> Node:
         found = self._cache.get(term)
         if found is None:
-            found = self._cache[term] = self._convert(term)
+            try:
+                found = self._cache[term] = from_oxigraph(term)
+            except TypeError:
+                raise UnsupportedShapes(f"a data term rdflib cannot hold: {term!r}") from None
         return found
-
-    def _convert(self, term: Any) -> Node:
-        ox = self._ox
-        if isinstance(term, ox.NamedNode):
-            return URIRef(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if isinstance(term, ox.Literal):
-            if term.language:
-                return Literal(term.value, lang=term.language)
-            datatype = term.datatype.value
-            # The store cannot tell a plain literal from an xsd:string one; the records only make plain ones.
-            return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
-        raise UnsupportedShapes(f"a data term rdflib cannot hold: {term!r}")
 
 
 def _to_oxigraph(term: Node) -> Any:
-    import pyoxigraph
-
-    if isinstance(term, URIRef):
-        return pyoxigraph.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return pyoxigraph.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return pyoxigraph.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype)))
-        return pyoxigraph.Literal(str(term))
-    raise TypeError(f"not an RDF term: {term!r}")
+    return TermConverter()(term)
 
 
 class LiteralOrigins:
