@@ -60,7 +60,8 @@ def _counts_line(kg: KnowledgeGraph) -> str:
         f"records: {c['studies']} studies, {c['groups']} groups, {c['interventions']} interventions, "
         f"{c['findings']} findings, {c['terms']} terms\n"
         f"triples: {c['asserted_triples']} asserted, {c['inferred_triples']} inferred, "
-        f"{c['asserted_triples'] + c['inferred_triples']} in all"
+        f"{c['derived_triples']} derived ({c['disagreements']} disagreements, {c['agreements']} agreements), "
+        f"{c['asserted_triples'] + c['inferred_triples'] + c['derived_triples']} in all"
     )
 
 
