@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import select
 import selectors
 import shlex
@@ -277,56 +276,18 @@ def time_command(argv: Sequence[str], repeat: int, timeout: float, cwd: Path) ->
     return {"command": shlex.join(argv), "runs": runs}
 
 
-def _incremental_option(help_text: str) -> tuple[str, str | None] | None:
-    """(option, metavar or None) of the option of ``validate`` that re-checks only what changed, if any.
+def incremental_validation(dataset: dict[str, Any], repeat: int, timeout: float, cwd: Path) -> dict[str, Any]:
+    """Re-validation with ``validate --cache`` after one study file changes, against a plain ``validate``.
 
-    Found by its name (``--incremental...``) or by its description in click's help layout:
-    an option line indented by two spaces, its description after two or more spaces or on
-    the indented lines that follow.
+    On a copy of the dataset: a first validation with the cache (which fills it), then, ``repeat``
+    times, one study file changed (a YAML comment appended: its bytes change, its data does not)
+    and validated again with the cache, and the same copy validated without it for comparison.
     """
-    options: list[tuple[str, str]] = []
-    in_options = False
-    for line in help_text.splitlines():
-        if line.strip().lower() == "options:":
-            in_options = True
-        elif in_options and re.match(r" {1,4}-", line):
-            head, *rest = re.split(r"\s{2,}", line.strip(), maxsplit=1)
-            options.append((head, rest[0] if rest else ""))
-        elif in_options and options and line.strip():
-            head, description = options[-1]
-            options[-1] = (head, f"{description} {line.strip()}".strip())
-    for head, description in options:
-        names = re.findall(r"--[\w-]+", head)
-        if any("increment" in name for name in names) or re.search(
-                r"increment|re-?(check|validate)s? only|only what changed", description, re.IGNORECASE):
-            metavar = re.search(r"\s([A-Z][A-Z_]*)$", head)
-            return names[-1], metavar.group(1) if metavar else None
-    return None
-
-
-def incremental_validation(dataset: dict[str, Any] | None, repeat: int, timeout: float, cwd: Path) -> dict[str, Any]:
-    """Re-validation after one record changes, if ``evidencekg validate`` has an incremental option.
-
-    The option, and whether it takes a value (a cache directory), are read from
-    ``validate --help``. On a copy of the dataset: a first validation with the option
-    (which fills the cache), then, ``repeat`` times, one study file changed (a YAML
-    comment appended: its bytes change, its data does not) and validated again with the
-    option, and the same copy validated without it for comparison.
-    """
-    help_text = subprocess.run([*CLI, "validate", "--help"], capture_output=True, text=True, timeout=120,
-                               cwd=cwd).stdout
-    found = _incremental_option(help_text)
-    if found is None:
-        return {"status": "skipped",
-                "message": "`evidencekg validate --help` lists no option that re-checks only what changed"}
-    if dataset is None:
-        return {"status": "skipped", "message": "no dataset to validate"}
-    option, metavar = found
     work = Path(tempfile.mkdtemp(prefix="evidencekg-bench-incremental-", dir=cwd))
     try:
         copy = work / "data"
         shutil.copytree(dataset["path"], copy)
-        option_args = [option, str(work / "state")] if metavar else [option]
+        option_args = ["--cache", str(work / "state")]
         record = sorted((copy / "studies").glob("*.yaml"))[0]
         first = run_command([*CLI, "validate", *option_args, str(copy)], timeout, cwd)
         changed, full = [], []
@@ -337,7 +298,7 @@ def incremental_validation(dataset: dict[str, Any] | None, repeat: int, timeout:
             full.append(run_command([*CLI, "validate", str(copy)], timeout, cwd))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"status": "ok", "option": option, "metavar": metavar, "studies": dataset["studies"],
+    return {"status": "ok", "option": "--cache", "metavar": "DIRECTORY", "studies": dataset["studies"],
             "first": first, "after_change": changed, "full": full}
 
 

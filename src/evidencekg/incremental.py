@@ -241,7 +241,8 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
         data = record.data
         includes = tuple(i for i in data.get("includes") or () if isinstance(i, str))
         findings = data.get("findings") or []
-        outcomes = tuple(sorted({f.get("outcome") for f in findings if isinstance(f, dict) and isinstance(f.get("outcome"), str)}))
+        outcomes = tuple(sorted({f["outcome"] for f in findings
+                                 if isinstance(f, dict) and isinstance(f.get("outcome"), str)}))
         study = data.get("id") if isinstance(data.get("id"), str) else record.path
         now[record.path] = StudyEntry(hashes[record.path], study, includes, outcomes, len(findings))
     current = {**{p: e for p, e in old.items() if p in hashes}, **now}
@@ -268,8 +269,8 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
         return bool(set(owners.get(focus, ())) & changed_ids)
 
     kept = [r for r in results
-            if (r.origin is not None and r.origin.location.path not in rechecked_files and r.origin.location.path in hashes
-                and r.origin.location.path not in changed)
+            if (r.origin is not None and r.origin.location.path in hashes
+                and r.origin.location.path not in rechecked_files and r.origin.location.path not in changed)
             or (r.origin is None and not involves_changed(r.focus_node, old_relations))]
     new = [r for r in sub_report.results
            if (r.origin is not None and r.origin.location.path in rechecked_files)
@@ -277,7 +278,8 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     merged = sorted([*kept, *new], key=ShaclResult.sort_key)
     report = ValidationReport(tuple(merged), sub_report.report_graph)
     relations = {focus: owners for focus, owners in old_relations.items() if not involves_changed(focus, old_relations)}
-    relations.update({focus: owners for focus, owners in fresh_relations.items() if involves_changed(focus, fresh_relations)})
+    relations.update({focus: owners for focus, owners in fresh_relations.items()
+                      if involves_changed(focus, fresh_relations)})
     save_cache(cache_dir, key, current, report, relations, {"vocabulary": vocabulary_path})
     names = sorted([vocabulary_path, *current])
     findings = sum(e.findings for e in current.values())

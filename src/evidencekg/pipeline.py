@@ -19,8 +19,8 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, Dataset, Graph, URIRef
@@ -30,10 +30,10 @@ from .errors import InputError, QueryError
 from .model import Dataset as EvidenceDataset
 from .model import validate_records
 from .namespaces import EKG, ONTOLOGY_IRI, PREFIXES
-from .queries import NamedQuery, QueryResult, derivation_queries, load_query, uses_service
-from .reason import infer_triples, ontology_triples
 from .offline import offline
+from .queries import NamedQuery, QueryResult, derivation_queries, load_query, uses_service
 from .rdf import RDF_FORMATS, BuiltGraph, base_iri, read_rdf, to_rdf
+from .reason import infer_triples, ontology_triples
 from .records import RECORD_SUFFIXES, VOCABULARY_FILE, display_path, read_dataset
 from .resources import bundled_data_dir
 from .shacl import ValidationReport, validate
@@ -155,7 +155,8 @@ def check(kg: KnowledgeGraph, shapes: Graph | None = None) -> ValidationReport:
     return validate_layers(kg.layers, shapes, kg.built)
 
 
-def validate_layers(layers: GraphLayers, shapes: Graph | None = None, source: BuiltGraph | None = None) -> ValidationReport:
+def validate_layers(layers: GraphLayers, shapes: Graph | None = None,
+                    source: BuiltGraph | None = None) -> ValidationReport:
     """SHACL validation of every layer together, by the engine that holds them."""
     with offline():
         if isinstance(layers, OxigraphLayers):
@@ -240,12 +241,14 @@ def check_paths(paths: Sequence[Path], shapes: Graph | None = None, *, engine: s
 
 
 def query(
-    kg: KnowledgeGraph, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *, allow_service: bool = False
+    kg: KnowledgeGraph, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *,
+    allow_service: bool = False,
 ) -> QueryResult:
     """Run a named query (or ``.rq`` path) on the union of a built graph."""
     named = load_query(name) if isinstance(name, str) else name
     if not allow_service and uses_service(named):
-        raise QueryError(f"{named.path}: the query uses SERVICE, which reaches the network; pass --allow-service to run it")
+        raise QueryError(f"{named.path}: the query uses SERVICE, which reaches the network; "
+                         "pass --allow-service to run it")
     return kg.layers.select(named, bindings)
 
 

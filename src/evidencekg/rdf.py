@@ -26,18 +26,17 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property
-from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT
 from rdflib import Dataset as RDFDataset
-from rdflib.namespace import DCTERMS, PROV
+from rdflib.namespace import DCAT, DCTERMS
 
 from .errors import InputError, SourceLocation
 from .model import BASELINE, TERM_KINDS, Dataset, Finding, Study
@@ -236,7 +235,7 @@ class _Builder:
             # dc:creator values have no order; the list keeps the first author first. A labelled
             # blank node keeps N-Triples output deterministic.
             cells = [BNode(f"authors-{study.id}" + (f"-{i}" if i else "")) for i in range(len(study.authors))]
-            for cell, author, rest in zip(cells, study.authors, [*cells[1:], RDF.nil]):
+            for cell, author, rest in zip(cells, study.authors, [*cells[1:], RDF.nil], strict=True):
                 add(cell, RDF.first, Literal(author))
                 add(cell, RDF.rest, rest)
             add(iri, BIBO.authorList, cells[0], record, ("authors",))

@@ -28,8 +28,8 @@ from functools import cache
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .resources import ontology_path
 from .rdf import new_graph
+from .resources import ontology_path
 
 _BUILTIN_NAMESPACES = (str(RDF), str(RDFS), str(OWL), str(XSD))
 _REFLEXIVE_TAUTOLOGIES = (

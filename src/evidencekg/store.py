@@ -25,10 +25,9 @@ True
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -38,9 +37,6 @@ from .errors import QueryError
 from .namespaces import PREFIXES
 from .queries import NamedQuery, QueryResult, check_bindings, construct, run_query
 from .rdf import new_graph
-
-if TYPE_CHECKING:
-    import pyoxigraph
 
 LAYERS = ("asserted", "inferred", "derived", "ontology")
 """The layers of a knowledge graph, in the order outputs list them."""
@@ -305,7 +301,7 @@ def with_values(query: NamedQuery, bindings: Mapping[str, Node]) -> str:
 
 def _keyword(text: str, word: str) -> int:
     """Where ``word`` first appears as a keyword, outside comments, strings and IRIs (-1 if nowhere)."""
-    for position, char, depth in _code_characters(text):
+    for position, _char, depth in _code_characters(text):
         if depth == 0 and text.startswith(word, position) and not text[position - 1:position].isalnum():
             return position
     return -1
@@ -385,7 +381,9 @@ def from_oxigraph(term: Any) -> Node:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
         # rdflib keeps a plain literal apart from an xsd:string one; records only make plain ones.
-        return Literal(term.value) if datatype in (_XSD_STRING, _LANG_STRING) else Literal(term.value, datatype=URIRef(datatype))
+        if datatype in (_XSD_STRING, _LANG_STRING):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
     raise TypeError(f"not an RDF term: {term!r}")
 
 
