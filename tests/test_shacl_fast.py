@@ -17,7 +17,7 @@ from typing import Any
 import pyoxigraph
 import pytest
 from conftest import BROKEN
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
@@ -25,6 +25,7 @@ import evidencekg
 from evidencekg.namespaces import EKG
 from evidencekg.shacl import ShaclResult, ValidationReport, load_shapes, validate, validate_store
 from evidencekg.shacl_fast import LiteralOrigins, UnsupportedShapes, compile_shapes
+from evidencekg.store import TermConverter
 from evidencekg.synth import generate
 
 BROKEN_CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())
@@ -33,24 +34,12 @@ EX = Namespace("http://example.org/ns#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # rdflib's closed XSD namespace warns when pytest probes it
 
 
-def _term(term: Node) -> Any:
-    if isinstance(term, URIRef):
-        return pyoxigraph.NamedNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return pyoxigraph.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype)))
-        return pyoxigraph.Literal(str(term))
-    return pyoxigraph.BlankNode(str(term))
-
-
 def _store(graphs: dict[str, Iterable[tuple[Node, Node, Node]]]) -> pyoxigraph.Store:
     """Each graph's triples as quads of the named graph it is keyed by, as the pipeline keeps its layers."""
-    store = pyoxigraph.Store()
+    store, to_oxigraph = pyoxigraph.Store(), TermConverter()
     for name, triples in graphs.items():
         graph = pyoxigraph.NamedNode(name)
-        store.bulk_extend(pyoxigraph.Quad(_term(s), _term(p), _term(o), graph) for s, p, o in triples)
+        store.bulk_extend(pyoxigraph.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph) for s, p, o in triples)
     return store
 
 

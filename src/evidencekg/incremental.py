@@ -110,6 +110,17 @@ def index_of(dataset: Dataset, hashes: Mapping[str, str]) -> dict[str, StudyEntr
     return entries
 
 
+def _reachable(edges: Mapping[str, Collection[str]], seeds: Collection[str]) -> set[str]:
+    """``seeds`` and everything reachable from them along ``edges``."""
+    found, stack = set(seeds), list(seeds)
+    while stack:
+        for other in edges.get(stack.pop(), ()):
+            if other not in found:
+                found.add(other)
+                stack.append(other)
+    return found
+
+
 def _components(entries: Iterable[StudyEntry], seeds: Collection[str]) -> set[str]:
     """Study ids connected to ``seeds`` by includes, either direction, transitively."""
     neighbours: dict[str, set[str]] = {}
@@ -117,32 +128,18 @@ def _components(entries: Iterable[StudyEntry], seeds: Collection[str]) -> set[st
         for included in entry.includes:
             neighbours.setdefault(entry.study, set()).add(included)
             neighbours.setdefault(included, set()).add(entry.study)
-    found, stack = set(seeds), list(seeds)
-    while stack:
-        for other in neighbours.get(stack.pop(), ()):
-            if other not in found:
-                found.add(other)
-                stack.append(other)
-    return found
+    return _reachable(neighbours, seeds)
 
 
 def _related_outcomes(dataset: Dataset, outcomes: Collection[str]) -> set[str]:
     """The outcomes equal to, broader than or narrower than any of ``outcomes``."""
-    broader = {term.id: set(term.broader) for term in dataset.vocabulary.outcomes}
-
-    def ancestors(term: str) -> set[str]:
-        found, stack = set(), [term]
-        while stack:
-            for parent in broader.get(stack.pop(), ()):
-                if parent not in found:
-                    found.add(parent)
-                    stack.append(parent)
-        return found
-
-    lineage = {term: ancestors(term) for term in broader}
-    wanted = set(outcomes)
-    return {term for term, above in lineage.items() if term in wanted or above & wanted} | {
-        parent for term in wanted for parent in lineage.get(term, ())}
+    broader: dict[str, set[str]] = {}
+    narrower: dict[str, set[str]] = {}
+    for term in dataset.vocabulary.outcomes:
+        for parent in term.broader:
+            broader.setdefault(term.id, set()).add(parent)
+            narrower.setdefault(parent, set()).add(term.id)
+    return _reachable(broader, outcomes) | _reachable(narrower, outcomes)
 
 
 def _result_from_json(document: dict[str, Any]) -> ShaclResult:

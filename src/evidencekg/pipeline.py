@@ -130,10 +130,12 @@ def build_graph(data_dir: Path | str, *, engine: str = "fast", only: Collection[
     with offline():
         dataset = validate_records(read_dataset(Path(data_dir), only), elsewhere)
         built = to_rdf(dataset)
-        inferred = infer_triples(built.triples, engine=engine)
+        # The reference engine works on the rdflib graph of the asserted triples, built once and shared.
+        asserted = built.graph if engine == "reference" else built.triples
+        inferred = infer_triples(asserted, engine=engine)
         prefixes = {**PREFIXES, **dict(built.namespaces)}
         layers = new_layers(engine, graph_names(base_iri(dataset)),
-                            {"asserted": built.triples, "inferred": inferred, "ontology": ontology_triples()},
+                            {"asserted": asserted, "inferred": inferred, "ontology": ontology_triples()},
                             prefixes)
         derive(layers)
     kg = KnowledgeGraph(dataset, built, layers)
