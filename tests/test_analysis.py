@@ -19,10 +19,10 @@ from evidencekg.analysis import (
     node_id,
     rate,
     to_networkx,
-    write_graphml,
 )
 from evidencekg.cli import main
 from evidencekg.namespaces import EKG
+from evidencekg.outputs.exports.graphml import write_graphml
 from rdflib import Literal, URIRef
 
 

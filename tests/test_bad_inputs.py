@@ -371,7 +371,7 @@ def test_the_table_and_the_corpus_agree() -> None:
 def test_the_quote_survives_in_the_trig_output_too() -> None:
     """evidence.trig once indented the lines inside a multi-line literal along with the graph's statements."""
     import evidencekg
-    from evidencekg.pipeline import DATASET_FILE, render_outputs
+    from evidencekg.outputs.files import DATASET_FILE, render_outputs
 
     kg = evidencekg.build_graph(CORPUS / "quote-with-control-chars-and-triple-quotes")
     trig = Dataset().parse(data=render_outputs(kg)[DATASET_FILE], format="trig")

@@ -101,7 +101,7 @@ def test_validate_bundled_conforms_and_strict_counts_warnings() -> None:
     completed = run_cli("validate")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "conforms (0 violations" in completed.stdout
-    report = evidencekg.check(evidencekg.build_graph(evidencekg.bundled_data_dir()))
+    report = evidencekg.validate(evidencekg.build_graph(evidencekg.bundled_data_dir())).report
     assert run_cli("validate", "--strict").returncode == (1 if report.warnings else 0)
 
 

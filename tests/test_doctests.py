@@ -11,7 +11,7 @@ import pytest
 import evidencekg
 
 MODULES = sorted(
-    name for _, name, _ in pkgutil.iter_modules(evidencekg.__path__, "evidencekg.") if not name.endswith("__main__")
+    name for _, name, _ in pkgutil.walk_packages(evidencekg.__path__, "evidencekg.") if not name.endswith("__main__")
 )
 
 

@@ -4,7 +4,7 @@ Compared on the bundled dataset, the second dataset, a synthetic dataset and
 every broken fixture:
 
 * asserted triples: identical sets;
-* inferred triples: identical sets, after the filter of :mod:`evidencekg.reason`
+* inferred triples: identical sets, after the filter of :mod:`evidencekg.engines.entailment`
   (no axiomatic triples, no blank nodes, no statements about RDF/RDFS/OWL/XSD terms,
   no reflexive tautologies) — data and ontology terms alike;
 * derived evidence relations: identical sets;
@@ -22,7 +22,7 @@ import pytest
 from rdflib.term import Node
 
 import evidencekg
-from evidencekg.queries import available_queries, load_query
+from evidencekg.sparql import available_queries, load_query
 from evidencekg.synth import generate
 
 from conftest import BROKEN, SECOND_DATASET
@@ -53,8 +53,8 @@ def _assert_same_rows(fast: evidencekg.KnowledgeGraph, reference: evidencekg.Kno
 
 
 def _assert_same_shacl(fast: evidencekg.KnowledgeGraph, reference: evidencekg.KnowledgeGraph) -> None:
-    fast_report = evidencekg.check(fast)
-    reference_report = evidencekg.check(reference)
+    fast_report = evidencekg.validate(fast).report
+    reference_report = evidencekg.validate(reference).report
     assert fast_report.conforms == reference_report.conforms
     assert fast_report.results == reference_report.results
 
@@ -85,7 +85,7 @@ def test_fast_engine_equals_reference(which: str, request: pytest.FixtureRequest
 def test_fast_engine_reports_what_the_reference_reports_on_broken_data(fixture: str) -> None:
     fast, reference = _both(BROKEN / fixture)
     _assert_same_shacl(fast, reference)
-    assert not evidencekg.check(fast).conforms
+    assert not evidencekg.validate(fast).report.conforms
 
 
 def test_fast_outputs_are_deterministic_and_parse_to_the_reference_graph(tmp_path: Path) -> None:
@@ -113,6 +113,6 @@ def test_shapes_beyond_the_fast_compiler_fall_back_to_pyshacl(tmp_path: Path) ->
     )
     shapes = evidencekg.load_shapes([shapes_file])
     fast, reference = _both(evidencekg.bundled_data_dir())
-    fast_report, reference_report = evidencekg.check(fast, shapes), evidencekg.check(reference, shapes)
+    fast_report, reference_report = evidencekg.validate(fast, shapes=shapes).report, evidencekg.validate(reference, shapes=shapes).report
     assert fast_report.results == reference_report.results
     assert any(r.source_shape == "https://example.org/NoSampleSize" for r in fast_report.violations)

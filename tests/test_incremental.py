@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,18 @@ import yaml
 
 import evidencekg
 from evidencekg.errors import InputErrors
-from evidencekg.incremental import validate_incremental
-from evidencekg.pipeline import check_paths
+from evidencekg.pipeline import validate as check_paths
+from evidencekg.validation import CheckedInput
 from evidencekg.synth import generate
 
 from conftest import run_cli
 
 Edit = Callable[[Path], None]
+
+
+def validate_incremental(root: Path, cache: Path) -> tuple[CheckedInput, Any]:
+    checked = evidencekg.validate(root, cache=cache)
+    return checked, checked.incremental
 
 
 @pytest.fixture(scope="module")

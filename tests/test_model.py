@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from evidencekg import InputErrors, load_dataset
-from evidencekg.model import Design, Study
+from evidencekg.records.model import Design, Study
 from evidencekg.rdf import design_class
 
 VOCABULARY = """\

@@ -66,11 +66,11 @@ def test_the_recorder_sees_what_evidencekg_refuses() -> None:
 
 @pytest.mark.parametrize("data", [evidencekg.bundled_data_dir(), SECOND_DATASET], ids=["bundled", "second-dataset"])
 def test_build_check_and_query_open_no_socket(data: Path) -> None:
-    from evidencekg.pipeline import render_outputs
+    from evidencekg.outputs.files import render_outputs
 
     with recording() as events:
         kg = evidencekg.build_graph(data)
-        report = evidencekg.check(kg)
+        report = evidencekg.validate(kg).report
         rows = {name: len(evidencekg.query(kg, name)) for name in evidencekg.available_queries()}
         render_outputs(kg)
     assert events == []

@@ -30,8 +30,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DC, DCTERMS
 
 import evidencekg
-from evidencekg.model import TERM_KINDS
-from evidencekg.pipeline import serialize
+from evidencekg.records.model import TERM_KINDS
 
 EKG = "https://w3id.org/evidencekg/ontology#"
 BASE_IRI = "https://example.org/property/"
@@ -270,8 +269,8 @@ def test_generated_records_round_trip(dataset: dict[str, Any]) -> None:
             loaded = evidencekg.load_dataset(write(dataset, Path(tmp) / "data"))
             built = evidencekg.to_rdf(loaded)
             graph = built.graph
-            turtle = serialize(graph, "turtle")
-            ntriples = serialize(graph, "nt")
+            turtle = graph.serialize(format="turtle", encoding="utf-8")
+            ntriples = graph.serialize(format="nt", encoding="utf-8")
     finally:
         logging.getLogger("rdflib").removeHandler(handler)
     assert not handler.messages, handler.messages

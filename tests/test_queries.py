@@ -10,7 +10,7 @@ from rdflib import Literal, URIRef
 
 import evidencekg
 from evidencekg.errors import QueryError
-from evidencekg.queries import available_queries, load_query, parse_binding, read_query
+from evidencekg.sparql import available_queries, load_query, parse_binding, read_query
 
 QUERY_NAMES = sorted(available_queries())
 
@@ -148,7 +148,7 @@ def test_disagreements_cover_both_pair_queries(second_kg: evidencekg.KnowledgeGr
     listed = {r["relation"] for r in evidencekg.query(second_kg, "contradictions").records()}
     listed |= {r["relation"] for r in evidencekg.query(second_kg, "effect-vs-null").records()}
     assert listed <= disagreements
-    report = evidencekg.check(second_kg)
+    report = evidencekg.validate(second_kg).report
     assert report.conforms, [str(r) for r in report.violations]
 
 

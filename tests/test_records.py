@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evidencekg.errors import InputError
-from evidencekg.records import MAX_RECORD_BYTES, parse_record, read_record
+from evidencekg.records.reader import MAX_RECORD_BYTES, parse_record, read_record
 
 # (case, file content, expected line, a fragment the message must contain)
 REFUSED = [

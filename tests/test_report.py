@@ -29,8 +29,9 @@ from rdflib import URIRef
 
 import evidencekg
 from evidencekg.offline import offline
-from evidencekg.pipeline import KnowledgeGraph, query
-from evidencekg.report import (
+from evidencekg.knowledge_graph import KnowledgeGraph
+from evidencekg.pipeline import query
+from evidencekg.outputs.report.collect import (
     HTML_FILE,
     MARKDOWN_FILE,
     FindingView,
@@ -352,7 +353,7 @@ def test_output_is_deterministic(case: tuple[KnowledgeGraph, dict[str, bytes]]) 
 def test_output_does_not_depend_on_hash_seed_or_process() -> None:
     script = (
         "import hashlib, evidencekg, sys\n"
-        "from evidencekg.report import render_report\n"
+        "from evidencekg.outputs.report import render_report\n"
         "files = render_report(evidencekg.build_graph(evidencekg.bundled_data_dir()))\n"
         "print({k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())})\n"
     )

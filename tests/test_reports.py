@@ -25,10 +25,10 @@ from rdflib import Graph
 import evidencekg
 from evidencekg.errors import SourceLocation
 from evidencekg.offline import offline
-from evidencekg.pipeline import CheckedInput, check_paths
+from evidencekg.pipeline import validate as check_paths
 from evidencekg.rdf import Origin
-from evidencekg.ci_reports import CLEAN_TESTCASE, to_junit, to_sarif
-from evidencekg.shacl import ShaclResult, ValidationReport
+from evidencekg.outputs.ci import CLEAN_TESTCASE, to_junit, to_sarif
+from evidencekg.validation import CheckedInput, ShaclResult, ValidationReport
 
 CASE = "p-value-above-one"
 REPO = TESTS.parent

@@ -15,8 +15,8 @@ from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.term import Node
 
 import evidencekg
-from evidencekg import reason
-from evidencekg.rules import UnsupportedOntology, infer_rules
+from evidencekg.engines.fast.rules import UnsupportedOntology, infer_rules
+from evidencekg.engines.reference import reasoner as reason
 from evidencekg.synth import generate
 
 Triple = tuple[Node, Node, Node]
@@ -209,7 +209,7 @@ def test_result_does_not_depend_on_hash_seed(tmp_path: Path) -> None:
     (tmp_path / "ontology.ttl").write_text(PREFIXES + ONTOLOGY, encoding="utf-8")
     (tmp_path / "data.ttl").write_text(PREFIXES + DATA + DATA_WITH_SCHEMA, encoding="utf-8")
     script = (
-        "import sys; from rdflib import Graph; from evidencekg.rules import infer_rules; "
+        "import sys; from rdflib import Graph; from evidencekg.engines.fast.rules import infer_rules; "
         "g = lambda name: Graph().parse(sys.argv[1] + '/' + name); "
         "print(sorted(' '.join(t.n3() for t in triple) for triple in infer_rules(g('data.ttl'), g('ontology.ttl'))))"
     )

@@ -10,6 +10,7 @@ import yaml
 import evidencekg
 from conftest import BROKEN
 from evidencekg.cli import main
+from evidencekg.engines.reference import validate_graphs
 
 BROKEN_CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir()) if BROKEN.is_dir() else []
 
@@ -24,17 +25,17 @@ def test_shapes_graph_is_valid_shacl() -> None:
 
 
 def test_bundled_data_conforms(bundled_kg: evidencekg.KnowledgeGraph) -> None:
-    report = evidencekg.check(bundled_kg)
+    report = evidencekg.validate(bundled_kg).report
     assert report.conforms, "\n".join(str(r) for r in report.violations)
 
 
 def test_second_dataset_conforms(second_kg: evidencekg.KnowledgeGraph) -> None:
-    report = evidencekg.check(second_kg)
+    report = evidencekg.validate(second_kg).report
     assert report.conforms, "\n".join(str(r) for r in report.violations)
 
 
 def test_results_are_sorted_and_traced(bundled_kg: evidencekg.KnowledgeGraph) -> None:
-    report = evidencekg.check(bundled_kg)
+    report = evidencekg.validate(bundled_kg).report
     assert list(report.results) == sorted(report.results, key=lambda r: r.sort_key())
     assert all(r.origin is not None and r.origin.location.line > 0 for r in report.results)
 
@@ -47,7 +48,7 @@ def test_broken_cases_exist() -> None:
 def test_each_broken_fixture_violates_its_rule(case: str, capsys: pytest.CaptureFixture[str]) -> None:
     root = BROKEN / case
     expected = yaml.safe_load((root / "expected.yaml").read_text(encoding="utf-8"))
-    report = evidencekg.check(evidencekg.build_graph(root))
+    report = evidencekg.validate(evidencekg.build_graph(root)).report
     assert not report.conforms
     shapes = {r.source_shape.removeprefix("ekgsh:") for r in report.violations}
     assert shapes == {expected["shape"]}, [str(r) for r in report.violations]
@@ -68,7 +69,7 @@ def test_user_shapes_are_added_to_ours(tmp_path: Path, bundled_kg: evidencekg.Kn
         "  sh:property [ sh:path ekg:timepoint ; sh:minCount 1 ; sh:message \"every finding needs a timepoint\" ] .\n",
         encoding="utf-8",
     )
-    report = evidencekg.validate(bundled_kg.asserted, bundled_kg.inferred, shapes=evidencekg.load_shapes([extra]))
+    report = validate_graphs([bundled_kg.asserted, bundled_kg.inferred], shapes=evidencekg.load_shapes([extra]))
     untimed = sum(1 for s in bundled_kg.dataset.studies for f in s.findings if f.timepoint is None)
     assert sum(1 for r in report.violations if r.message == "every finding needs a timepoint") == untimed
 
@@ -78,25 +79,23 @@ def _keys(report: evidencekg.ValidationReport) -> set[tuple[str, str | None, str
 
 
 def test_rdf_produced_elsewhere_gets_the_same_results(tmp_path: Path, bundled_kg: evidencekg.KnowledgeGraph) -> None:
-    from evidencekg.pipeline import check_paths
 
     for fmt, suffix in (("turtle", ".ttl"), ("nt", ".nt"), ("json-ld", ".jsonld")):
         path = tmp_path / f"graph{suffix}"
         path.write_bytes(bundled_kg.asserted.serialize(format=fmt, encoding="utf-8"))
-        checked = check_paths([path])
-        assert _keys(checked.report) == _keys(evidencekg.check(bundled_kg))
+        checked = evidencekg.validate([path])
+        assert _keys(checked.report) == _keys(evidencekg.validate(bundled_kg).report)
         assert checked.records == bundled_kg.counts()["studies"]
 
 
 def test_a_single_record_file_reports_only_its_results() -> None:
-    from evidencekg.pipeline import check_paths
 
-    full = evidencekg.check(evidencekg.build_graph(evidencekg.bundled_data_dir()))
+    full = evidencekg.validate(evidencekg.build_graph(evidencekg.bundled_data_dir())).report
     by_file: dict[str, int] = {}
     for result in full.results:
         by_file[result.origin.location.path] = by_file.get(result.origin.location.path, 0) + 1
     name, count = max(sorted(by_file.items()), key=lambda item: item[1])
-    checked = check_paths([evidencekg.bundled_data_dir().parent / name])
+    checked = evidencekg.validate([evidencekg.bundled_data_dir().parent / name])
     assert len(checked.report.results) == count
     assert {r.origin.location.path for r in checked.report.results} == {name}
 
@@ -113,9 +112,9 @@ def test_turtle_report_is_the_w3c_report_and_stable(bundled_kg: evidencekg.Knowl
     from rdflib import Graph, Literal
     from rdflib.namespace import SH
 
-    report = evidencekg.check(bundled_kg)
+    report = evidencekg.validate(bundled_kg).report
     text = report.to_turtle()
-    assert text == evidencekg.check(bundled_kg).to_turtle()
+    assert text == evidencekg.validate(bundled_kg).report.to_turtle()
     graph = Graph().parse(data=text.decode("utf-8"), format="turtle")
     assert len(set(graph.subjects(SH.focusNode, None))) > 0
     assert (None, SH.conforms, Literal(not report.results)) in graph

@@ -23,9 +23,10 @@ from rdflib.term import Node
 
 import evidencekg
 from evidencekg.namespaces import EKG
-from evidencekg.shacl import ShaclResult, ValidationReport, load_shapes, validate, validate_store
-from evidencekg.shacl_fast import LiteralOrigins, UnsupportedShapes, compile_shapes
-from evidencekg.store import TermConverter
+from evidencekg.engines.fast.shacl import LiteralOrigins, UnsupportedShapes, compile_shapes, validate_store
+from evidencekg.engines.reference import validate_graphs
+from evidencekg.rdf.terms import TermConverter
+from evidencekg.validation import ShaclResult, ValidationReport, load_shapes
 from evidencekg.synth import generate
 
 BROKEN_CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())
@@ -53,7 +54,7 @@ def _both(kg: evidencekg.KnowledgeGraph, layers: dict[str, Graph] | None = None,
     """pySHACL's report and the store's, for a knowledge graph (optionally with layers and source replaced)."""
     layers = layers or _layers(kg)
     source = source or kg.built
-    reference = validate(layers["asserted"], layers["inferred"], source=source, derived=layers["derived"])
+    reference = validate_graphs([layers["asserted"], layers["inferred"], layers["derived"]], source=source)
     names = kg.graph_names()
     fast = validate_store(_store({str(names[layer]): layers[layer] for layer in LAYERS}), source=source)
     return reference, fast
@@ -249,8 +250,8 @@ class _Written:
 def _hand_made(shapes_text: str, data_text: str) -> tuple[ValidationReport, ValidationReport]:
     shapes = Graph().parse(data=shapes_text, format="turtle")
     data = Graph().parse(data=data_text, format="turtle")
-    reference = validate(data, shapes=shapes)
-    # validate() adds the ontology to the data; the store holds it as a layer.
+    reference = validate_graphs([data], shapes=shapes)
+    # validate_graphs() adds the ontology to the data; the store holds it as a layer.
     store = _store({"urn:test:data": data, "urn:test:ontology": evidencekg.load_ontology()})
     fast = validate_store(store, shapes=shapes, source=_Written(tuple(data)))  # type: ignore[arg-type]
     return reference, fast

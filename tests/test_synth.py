@@ -208,7 +208,7 @@ def test_generation_scales(tmp_path: Path) -> None:
 
 def test_the_generated_dataset_conforms(built: Built) -> None:
     manifest, kg = built
-    report = evidencekg.check(kg)
+    report = evidencekg.validate(kg).report
     assert report.conforms, [str(v) for v in report.violations[:5]]
     assert not report.warnings, [str(w) for w in report.warnings[:5]]
     counts = kg.counts()

@@ -8,7 +8,6 @@ from rdflib import RDF, Graph, Literal, URIRef
 
 import evidencekg
 from evidencekg.namespaces import EKG
-from evidencekg.pipeline import serialize
 from test_model import STUDY, edit, make_dataset
 
 BASE = "https://w3id.org/evidencekg/id/"
@@ -43,7 +42,7 @@ def test_awkward_quote_text_round_trips_through_turtle_and_ntriples(tmp_path: Pa
     finding = URIRef(BASE + "study/doe-2020/finding/bp")
     assert str(built.graph.value(finding, EKG.quote)) == awkward
     for fmt in ("turtle", "nt"):
-        reread = Graph().parse(data=serialize(built.graph, fmt).decode("utf-8"), format=fmt)
+        reread = Graph().parse(data=built.graph.serialize(format=fmt), format=fmt)
         assert str(reread.value(finding, EKG.quote)) == awkward
         assert len(reread) == len(built.graph)
 

@@ -2,13 +2,12 @@
 
 Each stage is a plain function::
 
-    dataset  = load_dataset("data/")          # records → validated model
-    built    = to_rdf(dataset)                # model → asserted graph (+ source map)
-    inferred = infer(built.graph)             # OWL RL → inferred triples, kept apart
-    report   = validate(built.graph, inferred, source=built)   # SHACL
-    kg       = build_graph("data/")           # records → model → RDF → inference → derivation
-                                              # (engine="fast": pyoxigraph; "reference": rdflib + owlrl)
-    rows     = query(kg, "contradictions")    # a named query from queries/
+    dataset = load_dataset("data/")            # records → validated model
+    built   = to_rdf(dataset)                  # model → asserted triples (+ source map)
+    kg      = build_graph("data/")             # … → an engine: inference, derived relations
+                                               # (engine="fast": pyoxigraph; "reference": rdflib, owlrl, pySHACL)
+    checked = validate(kg)                     # SHACL, results traced to record lines
+    rows    = query(kg, "contradictions")      # a named query from queries/
 
 The names below are imported on first use, so that the command line starts
 quickly and ``import evidencekg`` costs nothing until a stage is used.
@@ -27,14 +26,16 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 _EXPORTS = {
     "errors": ("EvidenceKGError", "InputError", "InputErrors", "QueryError", "SourceLocation"),
-    "model": ("Dataset", "load_dataset"),
-    "rdf": ("BuiltGraph", "Origin", "to_rdf"),
-    "reason": ("infer", "infer_triples", "load_ontology"),
-    "shacl": ("ShaclResult", "ValidationReport", "load_shapes", "validate"),
-    "queries": ("NamedQuery", "QueryResult", "available_queries", "load_query", "run_query"),
-    "pipeline": ("KnowledgeGraph", "build", "build_graph", "check", "check_paths", "query", "render_outputs",
-                 "write_outputs"),
-    "incremental": ("validate_incremental",),
+    "records": ("Dataset", "load_dataset"),
+    "rdf": ("BuiltGraph", "Origin", "load_ontology", "to_rdf"),
+    "engines": ("Engine", "open_engine"),
+    "engines.reference.reasoner": ("infer",),
+    "validation": ("CheckedInput", "ShaclResult", "ValidationReport", "load_shapes"),
+    "sparql": ("NamedQuery", "QueryResult", "available_queries", "load_query"),
+    "knowledge_graph": ("KnowledgeGraph",),
+    "pipeline": ("build", "build_graph", "query", "validate"),
+    "outputs.files": ("render_outputs",),
+    "atomic": ("write_files",),
     "resources": ("bundled_data_dir", "ontology_path", "queries_dir", "shapes_paths"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -56,12 +57,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .atomic import write_files
+    from .engines import Engine, open_engine
+    from .engines.reference.reasoner import infer
     from .errors import EvidenceKGError, InputError, InputErrors, QueryError, SourceLocation
-    from .model import Dataset, load_dataset
-    from .incremental import validate_incremental
-    from .pipeline import KnowledgeGraph, build, build_graph, check, check_paths, query, render_outputs, write_outputs
-    from .queries import NamedQuery, QueryResult, available_queries, load_query, run_query
-    from .reason import infer, infer_triples, load_ontology
+    from .knowledge_graph import KnowledgeGraph
+    from .outputs.files import render_outputs
+    from .pipeline import build, build_graph, query, validate
+    from .rdf import BuiltGraph, Origin, load_ontology, to_rdf
+    from .records import Dataset, load_dataset
     from .resources import bundled_data_dir, ontology_path, queries_dir, shapes_paths
-    from .rdf import BuiltGraph, Origin, to_rdf
-    from .shacl import ShaclResult, ValidationReport, load_shapes, validate
+    from .sparql import NamedQuery, QueryResult, available_queries, load_query
+    from .validation import CheckedInput, ShaclResult, ValidationReport, load_shapes

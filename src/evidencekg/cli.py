@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from .pipeline import KnowledgeGraph
-    from .queries import QueryResult
-    from .shacl import ValidationReport
+    from .knowledge_graph import KnowledgeGraph
+    from .sparql.results import QueryResult
+    from .validation.report import ValidationReport
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 QUERY_FORMATS = ("table", "json", "csv", "tsv")
@@ -79,11 +79,10 @@ def _verdict(report: ValidationReport) -> str:
 
 def _explanations(kg: KnowledgeGraph) -> dict[str, list[str]]:
     """Disagreement IRI → one line per facet on which its findings differ."""
-    from .pipeline import query
-    from .queries import display
+    from .sparql.results import display
 
     lines: dict[str, list[str]] = {}
-    for row in query(kg, "explanations").records():
+    for row in kg.query("explanations").records():
         relation = str(row["relation"])
         detail = f"{display(row['value1'])} | {display(row['value2'])}"
         if "termRelationLabel" in row:
@@ -96,7 +95,7 @@ def _explanations(kg: KnowledgeGraph) -> dict[str, list[str]]:
 
 def _contradiction_blocks(result: QueryResult, explanations: dict[str, list[str]] | None = None) -> str:
     """Each contradiction as two columns side by side, one per study, then the facets that differ."""
-    from .queries import display
+    from .sparql.results import display
 
     if not result.rows:
         return "No contradictions found.\n"
@@ -123,6 +122,11 @@ def _contradiction_blocks(result: QueryResult, explanations: dict[str, list[str]
             lines.append(f"   {'differ in':<12} " + f"\n   {'':<12} ".join(differences))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _say_fallbacks(kg: KnowledgeGraph) -> None:
+    for fallback in kg.engine.fallbacks:
+        _say(f"engine {kg.engine.name}: {fallback}")
 
 
 def _print_report(report: ValidationReport, include_notes: bool = True) -> None:
@@ -157,18 +161,21 @@ def _engine() -> str:
               show_default=True, help="Directory to write the graphs to.")
 def build(data_dir: Path | None, out_dir: Path) -> None:
     """Build the graph (records → RDF → OWL RL), validate it, list contradictions, write the graphs."""
-    from .pipeline import check, query, render_outputs, write_outputs
+    from .atomic import write_files
+    from .outputs.files import render_outputs
+    from .pipeline import validate
 
     kg = _build(data_dir)
     _say(_counts_line(kg))
-    report = check(kg)
+    report = validate(kg).report
+    _say_fallbacks(kg)
     _say(_verdict(report))
     for result in report.violations:
         _say(f"  {result}")
-    written = write_outputs(render_outputs(kg), out_dir)
+    written = write_files(render_outputs(kg), out_dir)
     _say("wrote: " + ", ".join(str(p) for p in written))
     click.echo("\nContradictions (opposite directions, same outcome and contrast, different studies):\n")
-    click.echo(_contradiction_blocks(query(kg, "contradictions"), _explanations(kg)), nl=False)
+    click.echo(_contradiction_blocks(kg.query("contradictions"), _explanations(kg)), nl=False)
     if not report.conforms:
         sys.exit(EXIT_VIOLATIONS)
 
@@ -189,24 +196,19 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
     PATHS may be a dataset directory, record files of one dataset, or RDF files
     (.ttl, .nt, .trig, .nq, .jsonld, .rdf); default: --data, or the bundled dataset.
     """
-    from .pipeline import check_paths
-    from .shacl import load_shapes
+    from .pipeline import validate as validate_target
+    from .validation.shapes import load_shapes
 
     targets = list(paths) or ([data_dir] if data_dir else [])
     shapes = load_shapes(shape_files) if shape_files else None
     if cache_dir is not None:
-        from .incremental import validate_incremental
-        from .resources import bundled_data_dir
-
         if len(targets) > 1 or (targets and not targets[0].is_dir()):
             raise click.UsageError("--cache validates one dataset directory")
         if fmt == "turtle":
             raise click.UsageError("--cache keeps results, not the W3C report graph; use --format json, sarif or junit")
-        checked, run = validate_incremental(targets[0] if targets else bundled_data_dir(), cache_dir, shapes,
-                                            engine=_engine())
-        _say(str(run))
-    else:
-        checked = check_paths(targets, shapes, engine=_engine())
+    checked = validate_target(targets, engine=_engine(), shapes=shapes, cache=cache_dir)
+    if checked.incremental is not None:
+        _say(str(checked.incremental))
     report = checked.report
     if fmt == "json":
         document = {
@@ -235,13 +237,13 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
         click.echo(report.to_turtle().decode("utf-8"), nl=False)
     elif fmt == "sarif":
         from . import __version__
-        from .ci_reports import to_sarif
+        from .outputs.ci import to_sarif
 
         # Paths relative to the working directory, where code scanning expects the repository root.
         click.echo(to_sarif(checked, tool_version=__version__, base_dir=Path.cwd(),
                             records_dir=checked.records_root), nl=False)
     elif fmt == "junit":
-        from .ci_reports import to_junit
+        from .outputs.ci import to_junit
 
         click.echo(to_junit(checked, strict=strict, files=checked.file_names), nl=False)
     else:
@@ -266,13 +268,12 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
 def query_command(name_or_file: str, data_dir: Path | None, fmt: str, params: tuple[str, ...],
                   allow_service: bool) -> None:
     """Run a named query from queries/ (e.g. effect-vs-null) or any .rq file."""
-    from .pipeline import query
-    from .queries import load_query, parse_binding, render
+    from .sparql import load_query, parse_binding, render
 
     named = load_query(name_or_file)
     bindings = dict(parse_binding(p) for p in params)
     kg = _build(data_dir)
-    result = query(kg, named, bindings, allow_service=allow_service)
+    result = kg.query(named, bindings, allow_service=allow_service)
     _say(f"{named.name}: {_plural(len(result), 'row')}")
     click.echo(render(result, fmt), nl=False)
 
@@ -282,11 +283,10 @@ def query_command(name_or_file: str, data_dir: Path | None, fmt: str, params: tu
 @_format_option(QUERY_FORMATS)
 def contradictions(data_dir: Path | None, fmt: str) -> None:
     """Findings of different studies with opposite directions for the same outcome and contrast."""
-    from .pipeline import query
-    from .queries import render
+    from .sparql.results import render
 
     kg = _build(data_dir)
-    result = query(kg, "contradictions")
+    result = kg.query("contradictions")
     _say(f"contradictions: {_plural(len(result), 'pair')}")
     click.echo(_contradiction_blocks(result, _explanations(kg)) if fmt == "table" else render(result, fmt), nl=False)
 
@@ -361,7 +361,7 @@ def controversies(data_dir: Path | None, fmt: str) -> None:
               show_default=True, help="Directory to write report.html and report.md to.")
 def report(data_dir: Path | None, out_dir: Path) -> None:
     """Write a self-contained HTML report (with an evidence map) and its Markdown version."""
-    from .report import write_report
+    from .outputs.report import write_report
 
     written = write_report(_build(data_dir), out_dir)
     _say("wrote: " + ", ".join(str(p) for p in written))
@@ -396,7 +396,7 @@ def export() -> None:
               show_default=True, help="GraphML file to write.")
 def export_graphml(data_dir: Path | None, out_file: Path) -> None:
     """The asserted and derived triples as a GraphML network (Gephi, Cytoscape)."""
-    from .analysis import write_graphml
+    from .outputs.exports.graphml import write_graphml
 
     written = write_graphml(_build(data_dir), out_file)
     _say(f"wrote: {written}")
@@ -406,7 +406,7 @@ def export_graphml(data_dir: Path | None, out_file: Path) -> None:
 @click.argument("kind", type=click.Choice(["study", "vocabulary", "dataset"]), default="study")
 def schema(kind: str) -> None:
     """Print the JSON Schema of a record file (for editors and other validators)."""
-    from .model import DatasetMetadata, Study, Vocabulary
+    from .records.model import DatasetMetadata, Study, Vocabulary
 
     model = {"study": Study, "vocabulary": Vocabulary, "dataset": DatasetMetadata}[kind]
     click.echo(json.dumps(model.model_json_schema(), indent=2, sort_keys=True))
@@ -415,7 +415,7 @@ def schema(kind: str) -> None:
 @cli.command("queries")
 def list_queries() -> None:
     """List the named queries and what each answers."""
-    from .queries import available_queries, load_query
+    from .sparql.named import available_queries, load_query
 
     for name in available_queries():
         click.echo(f"{name}\n    {load_query(name).summary}")

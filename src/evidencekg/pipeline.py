@@ -1,119 +1,42 @@
 """The pipeline: the only module that knows the order of the stages.
 
-records → validated model → asserted RDF → OWL RL inference → SHACL → queries,
-and the writing of the graphs to an output directory. Output files are
-written to a temporary directory next to the target and moved into place
-only once all of them are complete, so a failed or interrupted build never
-leaves a half-written file and never damages the previous outputs.
+records → validated model → asserted RDF → (engine) OWL RL inference → derivation
+of evidence relations → SHACL → queries, and the writing of the graphs. The
+engine is asked for by name once, in :func:`build_graph`; every later stage
+goes through the :class:`~evidencekg.engines.base.Engine` interface.
 
 >>> import evidencekg
 >>> kg = evidencekg.build_graph(evidencekg.bundled_data_dir())
->>> kg.counts()["findings"] == len(kg.findings())
+>>> evidencekg.validate(kg).report.conforms
 True
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
-import tempfile
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib import RDF, Graph
 from rdflib.term import Node
 
-from .errors import InputError, QueryError
-from .model import Dataset as EvidenceDataset
-from .model import validate_records
-from .namespaces import EKG, ONTOLOGY_IRI, PREFIXES
+from .atomic import write_files
+from .engines import open_engine
+from .errors import InputError
+from .knowledge_graph import KnowledgeGraph
+from .namespaces import EKG, PREFIXES
 from .offline import offline
-from .queries import NamedQuery, QueryResult, derivation_queries, load_query, uses_service
-from .rdf import RDF_FORMATS, BuiltGraph, base_iri, read_rdf, to_rdf
-from .reason import infer_triples, ontology_triples
-from .records import RECORD_SUFFIXES, VOCABULARY_FILE, display_path, read_dataset
+from .outputs.files import render_outputs
+from .rdf.build import base_iri, to_rdf
+from .rdf.graphs import RDF_FORMATS, read_rdf
+from .rdf.ontology import graph_names, ontology_triples
+from .records.model import validate_records
+from .records.reader import RECORD_SUFFIXES, VOCABULARY_FILE, display_path, read_dataset
 from .resources import bundled_data_dir
-from .shacl import ValidationReport, validate
-from .store import ENGINES, LAYERS, GraphLayers, OxigraphLayers, new_layers
+from .sparql.named import NamedQuery, derivation_queries
+from .sparql.results import QueryResult
+from .validation.report import CheckedInput, ValidationReport
 
-ASSERTED_FILE = "asserted.ttl"
-INFERRED_FILE = "inferred.ttl"
-DERIVED_FILE = "derived.ttl"
-DATASET_FILE = "evidence.trig"
-MANIFEST_FILE = "manifest.json"
-
-
-@dataclass(frozen=True)
-class KnowledgeGraph:
-    """A built evidence graph: the dataset, and its asserted, inferred, derived and ontology layers kept apart."""
-
-    dataset: EvidenceDataset
-    built: BuiltGraph
-    layers: GraphLayers = field(repr=False)
-    """Where the triples live: rdflib graphs (``engine="reference"``) or a pyoxigraph store (``"fast"``)."""
-
-    @property
-    def engine(self) -> str:
-        return "fast" if isinstance(self.layers, OxigraphLayers) else "reference"
-
-    @property
-    def asserted(self) -> Graph:
-        return self.layers.graph("asserted")
-
-    @property
-    def inferred(self) -> Graph:
-        return self.layers.graph("inferred")
-
-    @property
-    def derived(self) -> Graph:
-        """Evidence relations (agreements, disagreements) derived by ``queries/derive/``."""
-        return self.layers.graph("derived")
-
-    @property
-    def ontology(self) -> Graph:
-        return self.layers.graph("ontology")
-
-    def union(self) -> Graph:
-        """Asserted + inferred + derived + ontology in one rdflib graph, as queries see it.
-
-        Built once per knowledge graph; treat it as read-only.
-        """
-        return self.layers.union()
-
-    def graph_names(self) -> dict[str, URIRef]:
-        """The IRIs of the named graphs the TriG output holds."""
-        return dict(self.layers.names)
-
-    def named_graphs(self) -> list[tuple[URIRef, Graph]]:
-        """(name, graph) of every named graph, in the order outputs list them."""
-        return [(self.layers.names[layer], self.layers.graph(layer)) for layer in LAYERS]
-
-    def findings(self) -> set[URIRef]:
-        return self.layers.instances(EKG.Finding, "asserted")
-
-    def counts(self) -> dict[str, int]:
-        """Records in, nodes out and triples: what a build reports."""
-        records = self.dataset.counts()
-        out = {
-            "studies_out": len(self.layers.instances(EKG.Study, "asserted")),
-            "groups_out": len(self.layers.instances(EKG.Group, "asserted")),
-            "findings_out": len(self.findings()),
-        }
-        relations = {
-            "disagreements": len(self.layers.instances(EKG.Disagreement, "derived")),
-            "agreements": len(self.layers.instances(EKG.Agreement, "derived")),
-        }
-        triples = {f"{layer}_triples": self.layers.count(layer) for layer in ("asserted", "inferred", "derived")}
-        return {**records, **out, **relations, **triples}
-
-
-def graph_names(base: str) -> dict[str, URIRef]:
-    """Layer → the IRI of its named graph, for a dataset whose IRIs start with ``base``."""
-    return {"asserted": URIRef(base + "graph/asserted"), "inferred": URIRef(base + "graph/inferred"),
-            "derived": URIRef(base + "graph/derived"), "ontology": ONTOLOGY_IRI}
+_RDF_INPUT_BASE = "urn:evidencekg:input:"
 
 
 def build_graph(data_dir: Path | str, *, engine: str = "fast", only: Collection[Path] | None = None,
@@ -125,20 +48,15 @@ def build_graph(data_dir: Path | str, *, engine: str = "fast", only: Collection[
     ``only`` restricts the build to some study files, and ``elsewhere`` names the dataset's other
     studies, which then count as present (incremental validation builds such a part of a dataset).
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     with offline():
         dataset = validate_records(read_dataset(Path(data_dir), only), elsewhere)
         built = to_rdf(dataset)
-        # The reference engine works on the rdflib graph of the asserted triples, built once and shared.
-        asserted = built.graph if engine == "reference" else built.triples
-        inferred = infer_triples(asserted, engine=engine)
-        prefixes = {**PREFIXES, **dict(built.namespaces)}
-        layers = new_layers(engine, graph_names(base_iri(dataset)),
-                            {"asserted": asserted, "inferred": inferred, "ontology": ontology_triples()},
-                            prefixes)
-        derive(layers)
-    kg = KnowledgeGraph(dataset, built, layers)
+        store = open_engine(engine, graph_names(base_iri(dataset)), {**PREFIXES, **dict(built.namespaces)})
+        store.load("asserted", built.triples)
+        store.load("ontology", ontology_triples())
+        store.infer()
+        store.derive(derivation_queries())
+    kg = KnowledgeGraph(dataset, built, store)
     counts = kg.counts()
     for kind in ("studies", "groups", "findings"):
         if counts[kind] != counts[f"{kind}_out"]:  # pragma: no cover - guards the no-record-dropped promise
@@ -146,45 +64,62 @@ def build_graph(data_dir: Path | str, *, engine: str = "fast", only: Collection[
     return kg
 
 
-def derive(layers: GraphLayers) -> None:
-    """Run the derivation queries in order into the ``derived`` layer, each seeing what the earlier ones derived."""
-    for named in derivation_queries():
-        layers.construct_into(named, "derived")
+def validate(target: KnowledgeGraph | Path | str | Sequence[Path | str] = (), *, engine: str = "fast",
+             shapes: Graph | None = None, cache: Path | str | None = None) -> CheckedInput:
+    """SHACL validation of a built graph, a dataset directory, record files of one dataset, or RDF files.
+
+    Everything is built as ``evidencekg build`` builds it (inference and derivations included). For
+    record files the whole dataset is built (cross-record rules need it) and the results are limited
+    to those files. With ``cache`` (a directory), a dataset directory is validated incrementally: only
+    what changed study files can affect is re-checked, with the same results as a full run.
+    """
+    if isinstance(target, KnowledgeGraph):
+        return _checked_graph(target, shapes)
+    paths = [Path(target)] if isinstance(target, (str, Path)) else [Path(p) for p in target]
+    if cache is not None:
+        from .analysis.incremental import validate_incremental
+
+        if len(paths) > 1 or (paths and not paths[0].is_dir()):
+            raise InputError(str(paths[0]), "incremental validation (a cache) takes one dataset directory")
+        root = paths[0] if paths else bundled_data_dir()
+        return validate_incremental(root, Path(cache), shapes,
+                                    build=lambda only, elsewhere: build_graph(root, engine=engine, only=only,
+                                                                              elsewhere=elsewhere),
+                                    check=lambda kg: _checked_graph(kg, shapes).report)
+    rdf_files = [p for p in paths if p.suffix.lower() in RDF_FORMATS]
+    record_files = [p for p in paths if p.suffix.lower() in RECORD_SUFFIXES]
+    directories = [p for p in paths if p not in rdf_files and p not in record_files]
+    kinds = sum(bool(group) for group in (rdf_files, record_files, directories))
+    if kinds > 1 or len(directories) > 1:
+        raise InputError(str(paths[0]), "validate one dataset directory, record files of one dataset, or RDF files")
+    if rdf_files:
+        return _checked_rdf(rdf_files, shapes, engine)
+    if record_files:
+        return _checked_records(record_files, shapes, engine)
+    return _checked_graph(build_graph(directories[0] if directories else bundled_data_dir(), engine=engine), shapes)
 
 
-def check(kg: KnowledgeGraph, shapes: Graph | None = None) -> ValidationReport:
-    """SHACL validation of a built graph, with results traced to record lines."""
-    return validate_layers(kg.layers, shapes, kg.built)
-
-
-def validate_layers(layers: GraphLayers, shapes: Graph | None = None,
-                    source: BuiltGraph | None = None) -> ValidationReport:
-    """SHACL validation of every layer together, by the engine that holds them."""
+def _checked_graph(kg: KnowledgeGraph, shapes: Graph | None) -> CheckedInput:
     with offline():
-        if isinstance(layers, OxigraphLayers):
-            from .shacl import validate_store
-            from .shacl_fast import UnsupportedShapes
-
-            try:
-                return validate_store(layers.store, shapes=shapes, source=source)
-            except UnsupportedShapes:
-                pass  # shapes beyond what the fast engine compiles: pySHACL, on the same layers
-        return validate(layers.graph("asserted"), layers.graph("inferred"), shapes=shapes, source=source,
-                        derived=layers.graph("derived"))
+        report = kg.engine.validate(shapes, kg.built)
+    counts = kg.counts()
+    names = sorted([kg.dataset.vocabulary_record.path, *(r.path for r in kg.dataset.study_records.values())])
+    return CheckedInput(report, len(names), counts["studies"], counts["findings"], tuple(names),
+                        Path(kg.dataset.root).resolve().parent)
 
 
-@dataclass(frozen=True)
-class CheckedInput:
-    """What :func:`check_paths` validated and the report, limited to those inputs."""
-
-    report: ValidationReport
-    files: int
-    records: int
-    findings: int
-    file_names: tuple[str, ...] = ()
-    """The checked files, named as the results name them."""
-    records_root: Path | None = None
-    """The directory record paths in the results are relative to (None for RDF input)."""
+def _checked_rdf(files: Sequence[Path], shapes: Graph | None, engine: str) -> CheckedInput:
+    with offline():
+        graph = read_rdf(files)
+        store = open_engine(engine, graph_names(_RDF_INPUT_BASE))
+        store.load("asserted", graph)
+        store.load("ontology", ontology_triples())
+        store.infer()
+        store.derive(derivation_queries())
+        report = store.validate(shapes)
+    findings = sum(1 for _ in graph.subjects(RDF.type, EKG.Finding))
+    studies = sum(1 for _ in graph.subjects(RDF.type, EKG.Study))
+    return CheckedInput(report, len(files), studies, findings, tuple(str(p) for p in files))
 
 
 def dataset_root_of(record: Path) -> Path:
@@ -195,111 +130,33 @@ def dataset_root_of(record: Path) -> Path:
     raise InputError(str(record), f"not inside a dataset directory (no {VOCABULARY_FILE} above it)")
 
 
-def check_paths(paths: Sequence[Path], shapes: Graph | None = None, *, engine: str = "fast") -> CheckedInput:
-    """Validate a dataset directory, record files of one dataset, or RDF files produced elsewhere.
-
-    For record files the whole dataset is built (cross-record rules need it) and the
-    results are limited to those files.
-    """
-    rdf_files = [p for p in paths if p.suffix.lower() in RDF_FORMATS]
-    record_files = [p for p in paths if p.suffix.lower() in RECORD_SUFFIXES]
-    directories = [p for p in paths if p not in rdf_files and p not in record_files]
-    kinds = sum(bool(group) for group in (rdf_files, record_files, directories))
-    if kinds > 1 or len(directories) > 1:
-        raise InputError(str(paths[0]), "validate one dataset directory, record files of one dataset, or RDF files")
-    if rdf_files:
-        with offline():
-            graph = read_rdf(rdf_files)
-            layers = new_layers(engine, graph_names("urn:evidencekg:input:"),
-                                {"asserted": graph, "inferred": infer_triples(graph, engine=engine),
-                                 "ontology": ontology_triples()})
-            report = validate_layers(layers, shapes)
-        findings = sum(1 for _ in graph.subjects(RDF.type, EKG.Finding))
-        studies = sum(1 for _ in graph.subjects(RDF.type, EKG.Study))
-        return CheckedInput(report, len(rdf_files), studies, findings, tuple(str(p) for p in rdf_files))
-    if record_files:
-        roots = {dataset_root_of(p) for p in record_files}
-        if len(roots) > 1:
-            raise InputError(str(record_files[0]), "the record files belong to different datasets")
-        root = roots.pop()
-        if any(p.resolve().parent == root for p in record_files):
-            # vocabulary.yaml or dataset.yaml changed: every record may be affected.
-            return check_paths([root], shapes, engine=engine)
-        kg = build_graph(root, engine=engine)
-        wanted = {display_path(kg.dataset.root, p.resolve()) for p in record_files}
-        by_file = {record.path: study for study, record in kg.dataset.study_records.items()}
-        missing = sorted(wanted - set(by_file))
-        if missing:
-            raise InputError(missing[0], "not a study record of the dataset (records live in studies/)")
-        report = check(kg, shapes).limited_to(wanted)
-        studies = [s for s in kg.dataset.studies if kg.dataset.study_records[s.id].path in wanted]
-        findings = sum(len(s.findings) for s in studies)
-        return CheckedInput(report, len(wanted), len(studies), findings, tuple(sorted(wanted)), root.parent)
-    kg = build_graph(directories[0] if directories else bundled_data_dir(), engine=engine)
-    counts = kg.counts()
-    names = sorted([kg.dataset.vocabulary_record.path, *(r.path for r in kg.dataset.study_records.values())])
-    return CheckedInput(check(kg, shapes), len(names), counts["studies"], counts["findings"], tuple(names),
-                        Path(kg.dataset.root).resolve().parent)
+def _checked_records(files: Sequence[Path], shapes: Graph | None, engine: str) -> CheckedInput:
+    roots = {dataset_root_of(p) for p in files}
+    if len(roots) > 1:
+        raise InputError(str(files[0]), "the record files belong to different datasets")
+    root = roots.pop()
+    if any(p.resolve().parent == root for p in files):
+        # vocabulary.yaml or dataset.yaml changed: every record may be affected.
+        return _checked_graph(build_graph(root, engine=engine), shapes)
+    kg = build_graph(root, engine=engine)
+    wanted = {display_path(kg.dataset.root, p.resolve()) for p in files}
+    by_file = {record.path: study for study, record in kg.dataset.study_records.items()}
+    missing = sorted(wanted - set(by_file))
+    if missing:
+        raise InputError(missing[0], "not a study record of the dataset (records live in studies/)")
+    report: ValidationReport = _checked_graph(kg, shapes).report.limited_to(wanted)
+    studies = [s for s in kg.dataset.studies if kg.dataset.study_records[s.id].path in wanted]
+    findings = sum(len(s.findings) for s in studies)
+    return CheckedInput(report, len(wanted), len(studies), findings, tuple(sorted(wanted)), root.parent)
 
 
-def query(
-    kg: KnowledgeGraph, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *,
-    allow_service: bool = False,
-) -> QueryResult:
-    """Run a named query (or ``.rq`` path) on the union of a built graph."""
-    named = load_query(name) if isinstance(name, str) else name
-    if not allow_service and uses_service(named):
-        raise QueryError(f"{named.path}: the query uses SERVICE, which reaches the network; "
-                         "pass --allow-service to run it")
-    return kg.layers.select(named, bindings)
+def query(kg: KnowledgeGraph, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *,
+          allow_service: bool = False) -> QueryResult:
+    """Run a named query (or ``.rq`` path) on every layer of a built graph."""
+    return kg.query(name, bindings, allow_service=allow_service)
 
 
-def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
-    """Serialize deterministically (rdflib's writers sort subjects and predicates; no blank nodes are written)."""
-    return graph.serialize(format=fmt, encoding="utf-8")
-
-
-def render_outputs(kg: KnowledgeGraph) -> dict[str, bytes]:
-    """File name → content of everything a build writes."""
-    files = {
-        ASSERTED_FILE: kg.layers.turtle("asserted"),
-        INFERRED_FILE: kg.layers.turtle("inferred"),
-        DERIVED_FILE: kg.layers.turtle("derived"),
-        DATASET_FILE: kg.layers.trig(),
-    }
-    manifest = {
-        "counts": kg.counts(),
-        "graphs": {key: str(iri) for key, iri in kg.graph_names().items()},
-        "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())},
-    }
-    files[MANIFEST_FILE] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    return files
-
-
-def write_outputs(files: dict[str, bytes], out_dir: Path | str) -> list[Path]:
-    """Write every file, all or nothing: staged in a temporary directory, then moved into place."""
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".evidencekg-", dir=out))
-    except OSError as exc:
-        raise InputError(str(out), f"cannot write the output directory: {exc.strerror or exc}") from None
-    try:
-        for name, content in files.items():
-            with open(staging / name, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-        written = []
-        for name in files:
-            os.replace(staging / name, out / name)
-            written.append(out / name)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def build(data_dir: Path | str, out_dir: Path | str) -> tuple[KnowledgeGraph, list[Path]]:
+def build(data_dir: Path | str, out_dir: Path | str, *, engine: str = "fast") -> tuple[KnowledgeGraph, list[Path]]:
     """Build the graph of a dataset and write it to ``out_dir``."""
-    kg = build_graph(data_dir)
-    return kg, write_outputs(render_outputs(kg), out_dir)
+    kg = build_graph(data_dir, engine=engine)
+    return kg, write_files(render_outputs(kg), out_dir)

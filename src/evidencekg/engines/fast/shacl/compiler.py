@@ -93,7 +93,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node, Variable
 
-from .store import TermConverter, from_oxigraph
+from ....rdf.terms import TermConverter, from_oxigraph
 
 if TYPE_CHECKING:
     import pyoxigraph

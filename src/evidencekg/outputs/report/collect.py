@@ -12,7 +12,7 @@ external resource; its only outbound links are DOI, PubMed and quote-source
 links. The output is deterministic: the same graph gives the same bytes.
 
 >>> import evidencekg
->>> from evidencekg.report import render_report
+>>> from evidencekg.outputs.report import render_report
 >>> files = render_report(evidencekg.build_graph(evidencekg.bundled_data_dir()))
 >>> sorted(files)
 ['report.html', 'report.md']
@@ -38,11 +38,11 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from .namespaces import BIBO, DC, EKG
-from .queries import display, run_query
+from ...namespaces import BIBO, DC, EKG
+from ...sparql.results import display
 
 if TYPE_CHECKING:
-    from .pipeline import KnowledgeGraph
+    from ...knowledge_graph import KnowledgeGraph
 
 HTML_FILE = "report.html"
 MARKDOWN_FILE = "report.md"
@@ -385,11 +385,11 @@ def _term_relation_note(graph: Graph, label: str, first: FindingView, second: Fi
     return label
 
 
-def _explanations(graph: Graph, findings: Mapping[URIRef, FindingView]) -> dict[URIRef, list[dict[str, Any]]]:
+def _explanations(kg: KnowledgeGraph, graph: Graph, findings: Mapping[URIRef, FindingView]) -> dict[URIRef, list[dict[str, Any]]]:
     """Relation → its facets as the ``explanations`` query gives them (values relative to its first finding)."""
     facets: dict[URIRef, list[dict[str, Any]]] = defaultdict(list)
     label_notes: dict[tuple[str, Node, Node], str] = {}
-    for row in run_query(graph, "explanations").records():
+    for row in kg.query("explanations").records():
         relation, first, second = row["relation"], row["finding1"], row["finding2"]
         if first not in findings or second not in findings:
             continue
@@ -424,8 +424,8 @@ def _is_true(value: Node | None) -> bool:
 _DERIVED_ONLY = "queries/derive only (no named query returns it)"
 
 
-def _disagreements(graph: Graph, findings: Mapping[URIRef, FindingView]) -> tuple[DisagreementView, ...]:
-    explanations = _explanations(graph, findings)
+def _disagreements(kg: KnowledgeGraph, graph: Graph, findings: Mapping[URIRef, FindingView]) -> tuple[DisagreementView, ...]:
+    explanations = _explanations(kg, graph, findings)
     entries: dict[URIRef, dict[str, Any]] = {}
 
     def add(relation: Any, left: Any, right: Any, kind: str, contrast: str, dependent: bool,
@@ -441,10 +441,10 @@ def _disagreements(graph: Graph, findings: Mapping[URIRef, FindingView]) -> tupl
 
     opposite_label = _label(graph, EKG.OppositeDirections)
     effect_label = _label(graph, EKG.EffectVersusNull)
-    for row in run_query(graph, "contradictions").records():
+    for row in kg.query("contradictions").records():
         add(row["relation"], row["finding1"], row["finding2"], opposite_label, display(row.get("contrast")),
             _is_true(row.get("dependent")), ("", ""), "contradictions.rq")
-    for row in run_query(graph, "effect-vs-null").records():
+    for row in kg.query("effect-vs-null").records():
         contrast = _label(graph, _one(graph, row["relation"], EKG.contrastKind))
         add(row["relation"], row["effectFinding"], row["nullFinding"], effect_label, contrast,
             _is_true(row.get("dependent")), ("effect", "no effect"), "effect-vs-null.rq")
@@ -491,13 +491,13 @@ def collect(kg: KnowledgeGraph) -> ReportData:
     findings = {f.iri: f for s in studies for f in s.findings}
     design_labels = {str(code): _label(graph, cls) for cls, code in graph.subject_objects(EKG.designCode)}
     overview = []
-    for row in run_query(graph, "evidence-by-design").records():
+    for row in kg.query("evidence-by-design").records():
         values = {key: display(value) for key, value in row.items()}
         values["designLabel"] = design_labels.get(values.get("design", ""), values.get("design", ""))
         overview.append(values)
     meta = kg.dataset.metadata
     counts = kg.counts()
-    disagreements = _disagreements(graph, findings)
+    disagreements = _disagreements(kg, graph, findings)
     summary = {
         "studies": counts.get("studies", len(studies)),
         "findings": counts.get("findings", len(findings)),
@@ -759,13 +759,13 @@ def _legend(x: float, y: float) -> str:
 @cache
 def _template() -> str:
     """The page skeleton, ``templates/report.html``, with ``${name}`` slots for already escaped HTML."""
-    return resources.files("evidencekg").joinpath("templates", "report.html").read_text(encoding="utf-8")
+    return resources.files("evidencekg.outputs.report").joinpath("templates", "report.html").read_text(encoding="utf-8")
 
 
 @cache
 def _css() -> str:
     """The stylesheet, shipped as ``templates/report.css`` inside the package and inlined into the page."""
-    return resources.files("evidencekg").joinpath("templates", "report.css").read_text(encoding="utf-8").strip()
+    return resources.files("evidencekg.outputs.report").joinpath("templates", "report.css").read_text(encoding="utf-8").strip()
 
 _ARROWS = {"increase": "▲", "decrease": "▼", "no-change": "●"}
 
@@ -1279,6 +1279,6 @@ def render_report(kg: KnowledgeGraph) -> dict[str, bytes]:
 
 def write_report(kg: KnowledgeGraph, out_dir: Path | str) -> list[Path]:
     """Write ``report.html`` and ``report.md`` to ``out_dir``, all or nothing; returns the paths written."""
-    from .pipeline import write_outputs
+    from ...atomic import write_files as write_outputs
 
     return write_outputs(render_report(kg), out_dir)

@@ -27,8 +27,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from .errors import InputError, InputErrors
-from .records import DatasetFiles, Path_, Record, format_path, read_dataset
+from ..errors import InputError, InputErrors
+from .reader import DatasetFiles, Path_, Record, format_path, read_dataset
 
 BASELINE = "baseline"
 """The comparator value of a before/after finding: the group compared with itself at baseline."""

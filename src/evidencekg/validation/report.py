@@ -1,34 +1,26 @@
-"""Stage 5, consistency: SHACL validation of asserted + inferred triples against evidencekg's shapes.
+"""What validation gives back: results a curator can act on, the W3C report graph, and what was checked.
 
-The shapes are files (``ontology/shapes/*.ttl``): ``core.ttl`` holds violations,
-``recommended.ttl`` warnings and notes. Results come back as a small frozen
-report whose results are sorted, so two runs print the same thing, and each
-result is traced back to the record line that produced it when a source map
-from :func:`evidencekg.to_rdf` is given.
+Both engines validate into a W3C SHACL validation report graph; :func:`report_from_graph`
+reads it into results sorted so that two runs print the same thing, each traced back to
+the record line that produced it when the asserted graph's source map is given.
 
->>> import evidencekg
->>> built = evidencekg.to_rdf(evidencekg.load_dataset(evidencekg.bundled_data_dir()))
->>> report = evidencekg.validate(built.graph, evidencekg.infer(built.graph), source=built)
->>> report.conforms
+>>> from rdflib import Graph
+>>> ValidationReport((), Graph()).conforms
 True
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from .errors import InputError, SourceLocation
-from .reason import load_ontology
-from .resources import shapes_paths
-from .rdf import BuiltGraph, Origin, new_graph
+from ..errors import SourceLocation
+from ..rdf.build import BuiltGraph, Origin
+from ..rdf.graphs import new_graph
 
 SEVERITIES = ("Violation", "Warning", "Info")
 
@@ -98,54 +90,20 @@ class ValidationReport:
         return self.conforms and not (strict and self.warnings)
 
 
-@cache
-def _bundled_shapes() -> tuple[tuple[Node, Node, Node], ...]:
-    graph = Graph()
-    for path in shapes_paths():
-        graph.parse(path, format="turtle")
-    return tuple(graph)
+@dataclass(frozen=True)
+class CheckedInput:
+    """What a validation checked, and the report limited to those inputs."""
 
-
-def load_shapes(extra: Iterable[Path] = ()) -> Graph:
-    """evidencekg's shapes, plus any extra shapes files a user supplies."""
-    shapes = new_graph()
-    for triple in _bundled_shapes():
-        shapes.add(triple)
-    for path in extra:
-        try:
-            shapes.parse(path, format=_rdf_format(path))
-        except Exception as exc:  # rdflib raises many unrelated types for bad syntax
-            detail = " ".join(str(exc).split())
-            raise InputError(str(path), f"cannot read shapes: {detail[:240]}") from None
-    return shapes
-
-
-class _PreparedQueryGraph(Graph):
-    """A graph that parses each distinct SPARQL text once.
-
-    pySHACL sends a SPARQL-based constraint's text to ``query`` once per focus
-    node, and rdflib parses it every time; parsing was 85% of validation time.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._prepared: dict[str, Any] = {}
-
-    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        if isinstance(query_object, str):
-            prepared = self._prepared.get(query_object)
-            if prepared is None:
-                from rdflib.plugins.sparql import prepareQuery
-
-                prepared = self._prepared[query_object] = prepareQuery(query_object)
-            query_object = prepared
-        return super().query(query_object, *args, **kwargs)
-
-
-def _rdf_format(path: Path) -> str:
-    from rdflib.util import guess_format
-
-    return guess_format(str(path)) or "turtle"
+    report: ValidationReport
+    files: int
+    records: int
+    findings: int
+    file_names: tuple[str, ...] = ()
+    """The checked files, named as the results name them."""
+    records_root: Path | None = None
+    """The directory record paths in the results are relative to (None for RDF input)."""
+    incremental: object | None = None
+    """With a cache, an :class:`~evidencekg.validation.incremental.IncrementalRun`: how much was re-checked."""
 
 
 def _short(node: Node | None, graph: Graph) -> str | None:
@@ -187,57 +145,8 @@ def _result(report: Graph, node: Node, source: BuiltGraph | None, names: Graph) 
     )
 
 
-def validate(
-    asserted: Graph,
-    inferred: Graph | None = None,
-    *,
-    shapes: Graph | None = None,
-    source: BuiltGraph | None = None,
-    derived: Graph | None = None,
-) -> ValidationReport:
-    """Validate ``asserted`` (plus ``inferred`` triples and the ontology) against the shapes.
-
-    ``shapes`` defaults to evidencekg's own; ``source`` maps results back to record lines;
-    ``derived`` adds the evidence relations of the derivation queries.
-    """
-    import pyshacl
-
-    data = _PreparedQueryGraph()
-    for graph in (asserted, inferred, derived, load_ontology()):
-        if graph is not None:
-            for triple in graph:
-                data.add(triple)
-    shapes_graph = shapes if shapes is not None else load_shapes()
-    _conforms, report_graph, _text = pyshacl.validate(
-        data,
-        shacl_graph=shapes_graph,
-        inference="none",
-        allow_warnings=False,  # the W3C report says conforms false on any result; our gate decides by severity
-        advanced=True,
-        inplace=True,  # the data graph is our own scratch copy
-    )
-    return _report(report_graph, source)
-
-
-def validate_store(store: Any, shapes: Graph | None = None, source: BuiltGraph | None = None) -> ValidationReport:
-    """:func:`validate` for a graph held in a pyoxigraph store, its layers as named graphs: the same report, faster.
-
-    Each constraint is evaluated once over the whole graph (:mod:`evidencekg.shacl_fast`). Raises
-    :class:`~evidencekg.shacl_fast.UnsupportedShapes` for shapes outside what that engine compiles.
-    """
-    from .shacl_fast import LiteralOrigins, compile_shapes, report_graph
-
-    compiled = compile_shapes(shapes if shapes is not None else load_shapes())
-    origins = None
-    if source is not None:
-        # The store keeps some literals in another form; the source's triples hold them as written.
-        triples = getattr(source, "triples", None)
-        origins = LiteralOrigins(triples if triples is not None else source.graph)
-    results = compiled.run(store, origins)
-    return _report(report_graph(results, compiled, store), source)
-
-
-def _report(report_graph: Graph, source: BuiltGraph | None) -> ValidationReport:
+def report_from_graph(report_graph: Graph, source: BuiltGraph | None = None) -> ValidationReport:
+    """The results of a W3C validation report graph, sorted, traced to record lines through ``source``."""
     names = new_graph()
     names.bind("ekgsh", "https://w3id.org/evidencekg/shapes#")
     results = [_result(report_graph, node, source, names) for node in report_graph.subjects(RDF.type, SH.ValidationResult)]

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, InputErrors, SourceLocation
+from ..errors import InputError, InputErrors, SourceLocation
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 24

@@ -31,7 +31,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,13 +39,18 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from .errors import InputError, SourceLocation
-from .model import Dataset, validate_records
-from .namespaces import EKG
-from .rdf import Origin
-from .records import DATASET_FILE, VOCABULARY_FILE, display_path, read_dataset, study_files
-from .resources import ontology_path, queries_dir, shapes_paths
-from .shacl import ShaclResult, ValidationReport
+from ..errors import InputError, SourceLocation
+from ..knowledge_graph import KnowledgeGraph
+from ..namespaces import EKG
+from ..rdf.build import Origin
+from ..records.model import Dataset, validate_records
+from ..records.reader import DATASET_FILE, VOCABULARY_FILE, display_path, read_dataset, study_files
+from ..resources import ontology_path, queries_dir, shapes_paths
+from ..validation.report import CheckedInput, ShaclResult, ValidationReport
+
+Build = Callable[[Collection[Path] | None, Collection[str]], KnowledgeGraph]
+"""Builds the dataset, or only some of its study files (the others named as present elsewhere)."""
+Check = Callable[[KnowledgeGraph], ValidationReport]
 
 CACHE_FILE = "validation.json"
 _FORMAT = 1
@@ -83,7 +88,12 @@ class IncrementalRun:
 
 def cache_key(root: Path, shapes: Graph | None) -> str:
     """What a cached run depends on besides the study files."""
-    from . import __version__
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        __version__ = version("evidencekg")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        __version__ = "0"
 
     digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0{root.resolve()}".encode())
     inputs = [root / VOCABULARY_FILE, root / DATASET_FILE, ontology_path(), *shapes_paths(),
@@ -180,42 +190,42 @@ def save_cache(cache_dir: Path, key: str, entries: Mapping[str, StudyEntry], rep
         raise InputError(str(cache_dir), f"cannot write the validation cache: {exc.strerror or exc}") from None
 
 
-def relation_studies(kg: Any, report: ValidationReport) -> dict[str, list[str]]:
+def relation_studies(kg: KnowledgeGraph, report: ValidationReport) -> dict[str, list[str]]:
     """For each result not traced to a record (evidence relations), the ids of the studies its findings belong to."""
     studies: dict[str, list[str]] = {}
     for result in report.results:
         if result.origin is None and result.focus_node not in studies:
             ids = set()
-            for finding in kg.layers.objects(URIRef(result.focus_node), EKG.relatesFinding):
-                for study in kg.layers.objects(finding, EKG.reportedIn):
-                    ids.update(str(i) for i in kg.layers.objects(study, DCTERMS.identifier))
+            for finding in kg.engine.objects(URIRef(result.focus_node), EKG.relatesFinding):
+                for study in kg.engine.objects(finding, EKG.reportedIn):
+                    ids.update(str(i) for i in kg.engine.objects(study, DCTERMS.identifier))
             studies[result.focus_node] = sorted(ids)
     return studies
 
 
-def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = None, *,
-                         engine: str = "fast") -> tuple[Any, IncrementalRun]:
+def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = None, *, build: Build,
+                         check: Check) -> CheckedInput:
     """Validate a dataset directory, reusing the cached results of files that did not change.
 
-    Returns the :class:`~evidencekg.pipeline.CheckedInput` a full run would return, and what was re-checked.
+    ``build`` and ``check`` are the pipeline's stages (this module knows what to re-check, not how).
+    Returns the :class:`~evidencekg.validation.report.CheckedInput` a full run would return, with
+    ``incremental`` saying what was re-checked.
     """
-    from .pipeline import CheckedInput, build_graph, check
-
     root = Path(root)
     key = cache_key(root, shapes)
     hashes = file_hashes(root)
     cached = load_cache(cache_dir, key)
     records_root = root.resolve().parent
     if cached is None:
-        kg = build_graph(root, engine=engine)
-        report = check(kg, shapes)
+        kg = build(None, ())
+        report = check(kg)
         entries = index_of(kg.dataset, hashes)
         names = sorted([kg.dataset.vocabulary_record.path, *entries])
         counts = kg.counts()
         save_cache(cache_dir, key, entries, report, relation_studies(kg, report),
                    {"vocabulary": kg.dataset.vocabulary_record.path})
-        checked = CheckedInput(report, len(names), counts["studies"], counts["findings"], tuple(names), records_root)
-        return checked, IncrementalRun(True, (), counts["studies"], counts["studies"], counts["studies"])
+        run = IncrementalRun(True, (), counts["studies"], counts["studies"], counts["studies"])
+        return CheckedInput(report, len(names), counts["studies"], counts["findings"], tuple(names), records_root, run)
 
     old = {path: StudyEntry(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()})
            for path, entry in cached["studies"].items()}
@@ -226,8 +236,8 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
         report = ValidationReport(tuple(results), Graph())
         names = sorted([vocabulary_path, *old])
         findings = sum(e.findings for e in old.values())
-        return (CheckedInput(report, len(names), len(old), findings, tuple(names), records_root),
-                IncrementalRun(False, (), 0, 0, len(old)))
+        return CheckedInput(report, len(names), len(old), findings, tuple(names), records_root,
+                            IncrementalRun(False, (), 0, 0, len(old)))
 
     # The changed files as they are now: read on their own first, to learn their ids, includes and outcomes.
     present = [p for p in changed if p in hashes]
@@ -255,9 +265,8 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     built_files = {p for p, e in current.items() if e.study in rechecked_ids | partner_ids}
     elsewhere = [e.study for p, e in current.items() if p not in built_files]
 
-    layers_kg = build_graph(root, engine=engine, only=[root.parent / p for p in sorted(built_files)],
-                            elsewhere=elsewhere)
-    sub_report = check(layers_kg, shapes)
+    layers_kg = build([root.parent / p for p in sorted(built_files)], elsewhere)
+    sub_report = check(layers_kg)
     changed_ids = {e.study for p in changed for e in (old.get(p), now.get(p)) if e}
     fresh_relations = relation_studies(layers_kg, sub_report)
     old_relations: dict[str, list[str]] = cached["relation_studies"]
@@ -281,4 +290,4 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     names = sorted([vocabulary_path, *current])
     findings = sum(e.findings for e in current.values())
     run = IncrementalRun(False, tuple(changed), len(rechecked_files), len(built_files), len(current))
-    return CheckedInput(report, len(names), len(current), findings, tuple(names), records_root), run
+    return CheckedInput(report, len(names), len(current), findings, tuple(names), records_root, run)

@@ -1,6 +1,6 @@
 """Stage 4, fast path: the OWL 2 RL closure computed by rules compiled from the ontology's own axioms.
 
-:func:`infer_rules` returns exactly the triples :func:`evidencekg.reason.infer` (owlrl) returns
+:func:`infer_rules` returns exactly the triples :func:`evidencekg.engines.reference.reasoner.infer` (owlrl) returns
 for the same asserted data and ontology, in a fraction of the time: owlrl applies every OWL 2 RL
 rule to every triple, cycle after cycle; here only the rules the ontology's axioms instantiate
 are run, once per new triple (semi-naive evaluation over per-property indexes), until nothing
@@ -23,8 +23,8 @@ Schema statements found in the data (``rdfs:subClassOf``, ``owl:inverseOf``, a p
 join the ontology's before the rules are compiled. Terms are never special-cased: every rule
 comes from an axiom, so another ontology gets its own rules.
 
-Excluded from the result, as in :func:`evidencekg.reason.infer` (the same filter,
-``reason._informative``, is applied): triples already asserted or in the ontology, triples
+Excluded from the result, as in :func:`evidencekg.engines.reference.reasoner.infer` (the same filter,
+``engines.entailment.informative``, is applied): triples already asserted or in the ontology, triples
 with a blank node or a literal subject, statements about the RDF, RDFS, OWL and XSD
 vocabularies, reflexive tautologies (``x owl:sameAs x``, ``C rdfs:subClassOf C``...) and typing
 by ``owl:Thing``, ``rdfs:Resource`` and the other vocabulary classes. owlrl's reflexive
@@ -70,7 +70,8 @@ from functools import lru_cache
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .reason import _informative, _ontology_triples
+from ....rdf.ontology import ontology_triples
+from ...entailment import informative
 
 __all__ = ["UnsupportedOntology", "infer_rules"]
 
@@ -147,14 +148,14 @@ _OUT_OF_RULE_PROPERTIES = frozenset({RDF.type, OWL.sameAs, OWL.disjointWith})
 class UnsupportedOntology(ValueError):
     """The ontology or the data uses an OWL construct whose consequences :func:`infer_rules` does not compute.
 
-    ``construct`` is the offending term; :func:`evidencekg.reason.infer` (owlrl) handles the graph.
+    ``construct`` is the offending term; :func:`evidencekg.engines.reference.reasoner.infer` (owlrl) handles the graph.
     """
 
     def __init__(self, construct: Node, reason: str) -> None:
         self.construct = construct
         super().__init__(
-            f"{construct.n3()}: {reason}; evidencekg.rules cannot reproduce owlrl's closure, "
-            "use evidencekg.reason.infer"
+            f"{construct.n3()}: {reason}; the fast engine cannot reproduce owlrl's closure, "
+            "use evidencekg.engines.reference.reasoner.infer"
         )
 
 
@@ -477,7 +478,7 @@ def _compile(tbox: frozenset[Triple]) -> _Program:
         given_properties=given_properties,
         given_types=given_types,
         enumerated=enumerated_ids,
-        schema_entailments=frozenset(t for t in schema - tbox if _informative(t)),
+        schema_entailments=frozenset(t for t in schema - tbox if informative(t)),
     )
 
 
@@ -603,7 +604,7 @@ def infer_rules(asserted: Iterable[Triple], ontology: Graph | None = None) -> se
     supported set (see the module documentation), so the caller can run owlrl instead.
     """
     with _cyclic_gc_paused():
-        return _infer(asserted, _ontology_triples() if ontology is None else frozenset(ontology))
+        return _infer(asserted, ontology_triples() if ontology is None else frozenset(ontology))
 
 
 @contextmanager
@@ -655,12 +656,12 @@ def _infer(asserted: Iterable[Triple], ontology_triples: frozenset[Triple]) -> s
     inferred = set(program.schema_entailments)
     for s, p, o in derived_properties:
         triple = (terms[s], terms[p], terms[o])
-        if _informative(triple):
+        if informative(triple):
             inferred.add(triple)
     rdf_type = RDF.type
     for x, c in derived_types:
         triple = (terms[x], rdf_type, terms[c])
-        if _informative(triple):
+        if informative(triple):
             inferred.add(triple)
     return inferred
 

@@ -1,7 +1,7 @@
 """Stage 5b, CI reports: validation results as files that CI systems read (SARIF, JUnit XML).
 
-The consistency stage (:mod:`evidencekg.shacl`) ends in a
-:class:`~evidencekg.pipeline.CheckedInput`; this stage turns it into
+Validation (:func:`evidencekg.validate`) ends in a
+:class:`~evidencekg.validation.report.CheckedInput`; this stage turns it into
 
 * SARIF 2.1.0 (:func:`to_sarif`), which GitHub code scanning and SARIF viewers
   show as annotations on the offending record lines, and
@@ -14,8 +14,7 @@ diffed and cached. ``CheckedInput.records_root`` says where record paths are
 rooted and ``CheckedInput.file_names`` lists every checked file.
 
 >>> from rdflib import Graph
->>> from evidencekg.pipeline import CheckedInput
->>> from evidencekg.shacl import ValidationReport
+>>> from evidencekg.validation import CheckedInput, ValidationReport
 >>> clean = CheckedInput(ValidationReport((), Graph()), files=1, records=1, findings=0)
 >>> json.loads(to_sarif(clean, tool_version="0.1.0"))["runs"][0]["results"]
 []
@@ -37,8 +36,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 if TYPE_CHECKING:
-    from .pipeline import CheckedInput
-    from .shacl import ShaclResult
+    from ..validation.report import CheckedInput, ShaclResult
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"

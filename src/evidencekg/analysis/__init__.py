@@ -1,0 +1,9 @@
+"""Analyses of a built graph: evidence summaries with a certainty rating, networkx projections, incremental validation."""
+
+from __future__ import annotations
+
+from .controversies import ControversyReport, controversies, disagreement_graph, node_id, to_networkx
+from .summary import CERTAINTY_LEVELS, OPTIMAL_INFORMATION_SIZE, QuestionSummary, RatingStep, evidence_summary, rate
+
+__all__ = ["CERTAINTY_LEVELS", "OPTIMAL_INFORMATION_SIZE", "ControversyReport", "QuestionSummary", "RatingStep",
+           "controversies", "disagreement_graph", "evidence_summary", "node_id", "rate", "to_networkx"]

@@ -1,0 +1,105 @@
+"""A built evidence graph: the dataset it came from, where each asserted statement was written, and its engine.
+
+Every reader of the graph goes through the engine: queries, counts, and the
+rdflib views of a layer (:meth:`KnowledgeGraph.graph`) that a researcher may
+want in Python, streamed from the engine on first use.
+
+>>> import evidencekg
+>>> kg = evidencekg.build_graph(evidencekg.bundled_data_dir())
+>>> kg.counts()["findings"] == len(kg.findings())
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+from .engines.base import LAYERS, Engine
+from .namespaces import EKG
+from .rdf.build import BuiltGraph
+from .rdf.graphs import new_graph
+from .records.model import Dataset
+from .sparql.named import NamedQuery, load_query
+from .sparql.results import QueryResult
+
+
+@dataclass(frozen=True)
+class KnowledgeGraph:
+    """A built evidence graph: the dataset, and its asserted, inferred, derived and ontology layers kept apart."""
+
+    dataset: Dataset
+    built: BuiltGraph
+    engine: Engine = field(repr=False)
+    _views: dict[str, Graph] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def graph(self, layer: str) -> Graph:
+        """One layer as an rdflib graph, streamed from the engine on first use; treat it as read-only."""
+        view = self._views.get(layer)
+        if view is None:
+            view = self._views[layer] = new_graph()
+            for prefix, namespace in self.built.namespaces:
+                view.bind(prefix, namespace, replace=True)
+            view.addN((s, p, o, view) for s, p, o in self.engine.triples(layer))
+        return view
+
+    @property
+    def asserted(self) -> Graph:
+        return self.graph("asserted")
+
+    @property
+    def inferred(self) -> Graph:
+        return self.graph("inferred")
+
+    @property
+    def derived(self) -> Graph:
+        """Evidence relations (agreements, disagreements) derived by ``queries/derive/``."""
+        return self.graph("derived")
+
+    @property
+    def ontology(self) -> Graph:
+        return self.graph("ontology")
+
+    def union(self) -> Graph:
+        """Every layer in one rdflib graph, as queries see it; built once, treat it as read-only."""
+        view = self._views.get("union")
+        if view is None:
+            view = self._views["union"] = new_graph()
+            for layer in LAYERS:
+                view.addN((s, p, o, view) for s, p, o in self.engine.triples(layer))
+        return view
+
+    def graph_names(self) -> dict[str, URIRef]:
+        """The IRIs of the named graphs the TriG output holds."""
+        return dict(self.engine.names)
+
+    def named_graphs(self) -> list[tuple[URIRef, Graph]]:
+        """(name, graph) of every layer, in the order outputs list them."""
+        return [(self.engine.names[layer], self.graph(layer)) for layer in LAYERS]
+
+    def findings(self) -> set[URIRef]:
+        return self.engine.instances(EKG.Finding, "asserted")
+
+    def query(self, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *,
+              allow_service: bool = False) -> QueryResult:
+        """Run a named query (or ``.rq`` path) over every layer."""
+        named = load_query(name) if isinstance(name, str) else name
+        return self.engine.select(named, bindings, allow_service=allow_service)
+
+    def counts(self) -> dict[str, int]:
+        """Records in, nodes out and triples: what a build reports."""
+        instances = self.engine.instances
+        out = {
+            "studies_out": len(instances(EKG.Study, "asserted")),
+            "groups_out": len(instances(EKG.Group, "asserted")),
+            "findings_out": len(self.findings()),
+        }
+        relations = {
+            "disagreements": len(instances(EKG.Disagreement, "derived")),
+            "agreements": len(instances(EKG.Agreement, "derived")),
+        }
+        triples = {f"{layer}_triples": self.engine.count(layer) for layer in ("asserted", "inferred", "derived")}
+        return {**self.dataset.counts(), **out, **relations, **triples}

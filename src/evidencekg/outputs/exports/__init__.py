@@ -1,0 +1,1 @@
+"""Exports of a built graph for other tools, one module per format."""

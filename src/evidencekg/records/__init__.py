@@ -1,0 +1,8 @@
+"""Records: YAML files read with the line and column of every value, and the validated model built from them."""
+
+from __future__ import annotations
+
+from .model import Dataset, load_dataset, validate_records
+from .reader import DatasetFiles, Record, read_dataset, read_record
+
+__all__ = ["Dataset", "DatasetFiles", "Record", "load_dataset", "read_dataset", "read_record", "validate_records"]
