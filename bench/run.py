@@ -50,10 +50,16 @@ def _log(message: str) -> None:
 
 
 def _generator_digest() -> str:
-    """A short hash of the generator's source, so a changed generator never reuses a stale cached dataset."""
+    """A short hash of every file of the generator's package (code and data), so a changed generator never
+    reuses a stale cached dataset."""
     import evidencekg.synth
 
-    return hashlib.sha256(Path(evidencekg.synth.__file__).read_bytes()).hexdigest()[:10]
+    package = Path(evidencekg.synth.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:10]
 
 
 def ensure_dataset(studies: int, seed: int, cache_dir: Path) -> dict[str, Any]:

@@ -35,8 +35,8 @@ from typing import Any, TextIO
 STAGES: tuple[tuple[str, str], ...] = (
     ("load", "1 load records"),
     ("rdf", "2 build RDF"),
-    ("inference", "3 inference"),
-    ("store", "4 load the store"),
+    ("store", "3 load the store"),
+    ("inference", "4 inference"),
     ("derive", "5 derive disagreements"),
     ("shacl", "6 SHACL"),
     ("queries", "7 queries"),
@@ -107,86 +107,69 @@ def _setup(state: dict[str, Any]) -> dict[str, Any]:
     """Import everything the stages use, so that import time is not charged to the first stage that needs it."""
     import importlib
 
-    modules = ["evidencekg.model", "evidencekg.rdf", "evidencekg.reason", "evidencekg.store", "evidencekg.pipeline",
-               "evidencekg.queries", "evidencekg.namespaces", "evidencekg.analysis", "evidencekg.report", "networkx"]
-    # Each engine's own libraries, which the pipeline imports lazily inside the stages.
-    modules += ["pyoxigraph"] if state["engine"] == "fast" else ["owlrl", "pyshacl"]
+    from evidencekg.engines import ENGINES
+
+    modules = ["evidencekg.pipeline", "evidencekg.analysis", "evidencekg.outputs.report", "networkx",
+               ENGINES[state["engine"]].partition(":")[0]]
+    # Each engine's own libraries, which the engines import lazily inside their steps.
+    modules += ["pyoxigraph", "evidencekg.engines.fast.rules", "evidencekg.engines.fast.shacl"] \
+        if state["engine"] == "fast" else ["owlrl", "pyshacl"]
     for name in modules:
         importlib.import_module(name)
+    from evidencekg.pipeline import GraphBuild
+
+    state["build"] = GraphBuild(state["data"], engine=state["engine"])
     return {"modules": modules}
 
 
-def _load(state: dict[str, Any]) -> dict[str, Any]:
-    from evidencekg.model import load_dataset
+def _build_stage(key: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    """A stage of the pipeline's own build (evidencekg.pipeline.GraphBuild), run as the pipeline runs it."""
 
-    state["dataset"] = load_dataset(state["data"])
-    return {"records": state["dataset"].counts()}
+    def run(state: dict[str, Any]) -> dict[str, Any] | None:
+        build = state["build"]
+        dict(build.stages())[key]()
+        state[key] = True
+        if key == "load":
+            return {"records": build.dataset.counts()}
+        if key == "rdf":
+            return {"asserted": len(build.built.triples)}
+        if key == "inference":
+            return {"inferred": build.engine.count("inferred")}
+        if key == "derive":
+            state["kg"] = build.result()
+            return {"derived": build.engine.count("derived")}
+        return None
 
-
-def _rdf(state: dict[str, Any]) -> dict[str, Any]:
-    from evidencekg.rdf import to_rdf
-
-    state["built"] = to_rdf(state["dataset"])
-    return {"asserted": len(state["built"].triples)}
-
-
-def _inference(state: dict[str, Any]) -> dict[str, Any]:
-    from evidencekg.reason import infer_triples
-
-    state["inferred"] = infer_triples(state["built"].triples, engine=state["engine"])
-    return {"inferred": len(state["inferred"])}
-
-
-def _store(state: dict[str, Any]) -> None:
-    from evidencekg.namespaces import PREFIXES
-    from evidencekg.pipeline import graph_names
-    from evidencekg.rdf import base_iri
-    from evidencekg.reason import ontology_triples
-    from evidencekg.store import new_layers
-
-    built = state["built"]
-    state["layers"] = new_layers(
-        state["engine"],
-        graph_names(base_iri(state["dataset"])),
-        {"asserted": built.triples, "inferred": state["inferred"], "ontology": ontology_triples()},
-        {**PREFIXES, **dict(built.namespaces)},
-    )
-
-
-def _derive(state: dict[str, Any]) -> dict[str, Any]:
-    from evidencekg.pipeline import derive
-
-    derive(state["layers"])
-    state["derived_done"] = True
-    return {"derived": state["layers"].count("derived")}
+    return run
 
 
 def _shacl(state: dict[str, Any]) -> dict[str, Any]:
-    from evidencekg.pipeline import validate_layers
+    from evidencekg.pipeline import validate
 
-    report = validate_layers(state["layers"], None, state["built"])
+    report = validate(state["kg"]).report
     result = {"conforms": bool(report.conforms), "results": len(report.results)}
     state["shacl"] = result
     return result
 
 
 def _queries(state: dict[str, Any]) -> dict[str, Any]:
-    from evidencekg.queries import available_queries, load_query
+    from evidencekg.sparql import available_queries, load_query
 
     per_query = {}
     for name in available_queries():
         started = time.perf_counter()
-        rows = len(state["layers"].select(load_query(name)))
+        rows = len(state["kg"].query(load_query(name)))
         per_query[name] = {"seconds": time.perf_counter() - started, "rows": rows}
     return {"queries": per_query}
 
 
 def _outputs(state: dict[str, Any]) -> dict[str, Any]:
-    from evidencekg.pipeline import KnowledgeGraph, render_outputs, write_outputs
+    from evidencekg.atomic import write_files
+    from evidencekg.outputs.files import render_outputs
 
-    state["kg"] = KnowledgeGraph(state["dataset"], state["built"], state["layers"])
     files = render_outputs(state["kg"])
-    write_outputs(files, Path(state["tmp"]) / "build")
+    write_files(files, Path(state["tmp"]) / "build")
+    state["outputs"] = True
     return {"bytes": sum(len(content) for content in files.values())}
 
 
@@ -198,7 +181,7 @@ def _networkx(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _graphml(state: dict[str, Any]) -> dict[str, Any]:
-    # evidencekg.analysis.write_graphml converts and writes in one call; the conversion is timed on its
+    # evidencekg.outputs.exports.graphml converts and writes in one call; the conversion is timed on its
     # own above, so this stage makes the same networkx call on the converted graph and writes the file.
     import networkx as nx  # type: ignore[import-untyped]
 
@@ -209,7 +192,7 @@ def _graphml(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _report(state: dict[str, Any]) -> dict[str, Any]:
-    from evidencekg.report import write_report
+    from evidencekg.outputs.report import write_report
 
     written = write_report(state["kg"], Path(state["tmp"]) / "report")
     return {"bytes": sum(p.stat().st_size for p in written)}
@@ -219,14 +202,14 @@ STAGE_RUNNERS: dict[str, Stage] = {
     stage.key: stage
     for stage in (
         Stage(SETUP, _setup, ()),
-        Stage("load", _load, ()),
-        Stage("rdf", _rdf, ("dataset",)),
-        Stage("inference", _inference, ("built",)),
-        Stage("store", _store, ("built", "inferred")),
-        Stage("derive", _derive, ("layers",)),
-        Stage("shacl", _shacl, ("layers", "built", "derived_done")),
-        Stage("queries", _queries, ("layers", "derived_done")),
-        Stage("outputs", _outputs, ("layers", "derived_done")),
+        Stage("load", _build_stage("load"), ("build",)),
+        Stage("rdf", _build_stage("rdf"), ("load",)),
+        Stage("store", _build_stage("store"), ("rdf",)),
+        Stage("inference", _build_stage("inference"), ("store",)),
+        Stage("derive", _build_stage("derive"), ("inference",)),
+        Stage("shacl", _shacl, ("kg",)),
+        Stage("queries", _queries, ("kg",)),
+        Stage("outputs", _outputs, ("kg",)),
         Stage("networkx", _networkx, ("kg",)),
         Stage("graphml", _graphml, ("nx",)),
         Stage("report", _report, ("kg",)),
@@ -281,14 +264,15 @@ def run(engine: str, data: Path, out: TextIO, skip: Mapping[str, str] | None = N
             _emit(out, event="stage", stage=key, status="ok", seconds=seconds, peak_rss_bytes=memory.peak(),
                   rss_before_bytes=rss_before, detail=detail or {})
         counts: dict[str, Any] = {}
-        if "built" in state:
-            counts["asserted"] = len(state["built"].triples)
-        if "inferred" in state:
-            counts["inferred"] = len(state["inferred"])
-        if "derived_done" in state:
-            counts["derived"] = state["layers"].count("derived")
-        if "dataset" in state:
-            counts["records"] = state["dataset"].counts()
+        build = state.get("build")
+        if "rdf" in state:
+            counts["asserted"] = len(build.built.triples)
+        if "inference" in state:
+            counts["inferred"] = build.engine.count("inferred")
+        if "derive" in state:
+            counts["derived"] = build.engine.count("derived")
+        if "load" in state:
+            counts["records"] = build.dataset.counts()
         if "shacl" in state:
             counts["shacl"] = state["shacl"]
         _emit(out, event="counts", **counts)

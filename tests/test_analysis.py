@@ -7,10 +7,10 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from rdflib import RDF
+from helpers import SECOND_DATASET
+from rdflib import RDF, Literal, URIRef
 
 import evidencekg
-from conftest import SECOND_DATASET
 from evidencekg.analysis import (
     CERTAINTY_LEVELS,
     controversies,
@@ -23,7 +23,6 @@ from evidencekg.analysis import (
 from evidencekg.cli import main
 from evidencekg.namespaces import EKG
 from evidencekg.outputs.exports.graphml import write_graphml
-from rdflib import Literal, URIRef
 
 
 @pytest.mark.parametrize(("rank", "disagreements", "participants", "expected", "steps"), [

@@ -7,22 +7,22 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import SECOND_DATASET, run_cli, run_cli_process
+from test_model import STUDY, edit, make_dataset
 
 import evidencekg
-from conftest import SECOND_DATASET, run_cli
 from evidencekg.cli import main
-from test_model import STUDY, edit, make_dataset
 
 
 @pytest.fixture(scope="module")
 def bundled_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     out = tmp_path_factory.mktemp("build")
     # Run from a directory outside the checkout: the installed package must carry its resources.
-    return out, run_cli("build", "--out", str(out), cwd=out)
+    return out, run_cli_process("build", "--out", str(out), cwd=out)
 
 
 def test_build_prints_the_summary_and_the_contradictions(bundled_build: tuple[Path, object]) -> None:
-    out, completed = bundled_build
+    _out, completed = bundled_build
     assert completed.returncode == 0, completed.stderr
     assert "records: " in completed.stderr and "triples: " in completed.stderr
     assert "SHACL: conforms" in completed.stderr
@@ -58,7 +58,7 @@ def test_outputs_are_byte_identical_across_hash_seeds_and_file_order(tmp_path: P
     outputs = []
     for seed, source in (("1", data), ("2", reordered), ("3", reordered)):
         out = tmp_path / f"out-{seed}"
-        completed = run_cli("build", "--data", str(source), "--out", str(out), env={"PYTHONHASHSEED": seed})
+        completed = run_cli_process("build", "--data", str(source), "--out", str(out), env={"PYTHONHASHSEED": seed})
         assert completed.returncode == 0, completed.stderr
         outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert outputs[0] == outputs[1] == outputs[2]

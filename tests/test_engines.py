@@ -19,13 +19,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers import BROKEN, SECOND_DATASET
 from rdflib.term import Node
 
 import evidencekg
 from evidencekg.sparql import available_queries, load_query
 from evidencekg.synth import generate
-
-from conftest import BROKEN, SECOND_DATASET
 
 
 def _differences(fast: set[tuple[Node, ...]], reference: set[tuple[Node, ...]], limit: int = 5) -> str:
@@ -113,6 +112,25 @@ def test_shapes_beyond_the_fast_compiler_fall_back_to_pyshacl(tmp_path: Path) ->
     )
     shapes = evidencekg.load_shapes([shapes_file])
     fast, reference = _both(evidencekg.bundled_data_dir())
-    fast_report, reference_report = evidencekg.validate(fast, shapes=shapes).report, evidencekg.validate(reference, shapes=shapes).report
+    fast_checked = evidencekg.validate(fast, shapes=shapes)
+    fast_report, reference_report = fast_checked.report, evidencekg.validate(reference, shapes=shapes).report
     assert fast_report.results == reference_report.results
     assert any(r.source_shape == "https://example.org/NoSampleSize" for r in fast_report.violations)
+    # The engine says which library did the work.
+    assert [(f.stage, f.used) for f in fast.engine.fallbacks] == [("validation", "pySHACL")]
+    assert "sh:not" in fast.engine.fallbacks[0].reason
+    assert any("pySHACL" in line for line in fast_checked.fallbacks)
+
+
+def test_the_command_line_names_a_fallback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from evidencekg.cli import main
+
+    shapes_file = tmp_path / "extra.ttl"
+    shapes_file.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix ekg: <https://w3id.org/evidencekg/ontology#> .\n"
+        "<https://example.org/Closed> a sh:NodeShape ; sh:targetClass ekg:Group ; sh:closed false .\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", "--shapes", str(shapes_file)]) == 0
+    assert "engine fast: validation by pySHACL" in capsys.readouterr().err

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from helpers import run_cli_process
 
 import evidencekg
 from evidencekg.errors import InputErrors
 from evidencekg.pipeline import validate as check_paths
-from evidencekg.validation import CheckedInput
 from evidencekg.synth import generate
-
-from conftest import run_cli
+from evidencekg.validation import CheckedInput
 
 Edit = Callable[[Path], None]
 
@@ -60,7 +59,9 @@ def flip_a_direction(root: Path) -> None:
 
 
 def include_from_a_primary_study(root: Path) -> None:
-    path = _first(root, lambda r: r.get("design") not in ("systematic-review", "meta-analysis") and not r.get("includes"))
+    path = _first(
+        root, lambda r: r.get("design") not in ("systematic-review", "meta-analysis") and not r.get("includes")
+    )
     other = _load(next(p for p in _studies(root) if p != path))
     record = _load(path)
     record["includes"] = [other["id"]]
@@ -157,10 +158,10 @@ def test_cli_cache_option(pristine: Path, tmp_path: Path) -> None:
     root = tmp_path / "data"
     shutil.copytree(pristine, root)
     # Relative paths, as a user in the repository would type them.
-    first = run_cli("validate", "data", "--cache", "cache", "--format", "json", cwd=tmp_path)
+    first = run_cli_process("validate", "data", "--cache", "cache", "--format", "json", cwd=tmp_path)
     flip_a_direction(root)
-    second = run_cli("validate", "data", "--cache", "cache", "--format", "json", cwd=tmp_path)
-    full = run_cli("validate", "data", "--format", "json", cwd=tmp_path)
+    second = run_cli_process("validate", "data", "--cache", "cache", "--format", "json", cwd=tmp_path)
+    full = run_cli_process("validate", "data", "--format", "json", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "full validation" in first.stderr
     assert "incremental: 1 changed file" in second.stderr

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from evidencekg import InputErrors, load_dataset
-from evidencekg.records.model import Design, Study
 from evidencekg.rdf import design_class
+from evidencekg.records.model import Design, Study
 
 VOCABULARY = """\
 populations:
@@ -60,7 +60,9 @@ findings:
 """
 
 
-def make_dataset(root: Path, study: str = STUDY, vocabulary: str = VOCABULARY, extra: dict[str, str] | None = None) -> Path:
+def make_dataset(
+    root: Path, study: str = STUDY, vocabulary: str = VOCABULARY, extra: dict[str, str] | None = None
+) -> Path:
     (root / "studies").mkdir(parents=True, exist_ok=True)
     (root / "vocabulary.yaml").write_text(vocabulary, encoding="utf-8")
     (root / "studies" / "doe-2020.yaml").write_text(study, encoding="utf-8")
@@ -95,7 +97,8 @@ STUDY_ERRORS = [
     ("id with a Cyrillic look-alike", ("id: doe-2020", "id: d\u043ee-2020"), ":1:", "CYRILLIC SMALL LETTER O"),
     ("id with a path separator", ("id: doe-2020", "id: ../doe"), ":1:", "contains '.' (U+002E FULL STOP)"),
     ("upper-case id", ("id: doe-2020", "id: Doe-2020"), ":1:", "'D' (U+0044"),
-    ("dangling group", ("    group: treated", "    group: treatd"), ":22:", "no group 'treatd' in this study; did you mean 'treated'?"),
+    ("dangling group", ("    group: treated", "    group: treatd"), ":22:",
+     "no group 'treatd' in this study; did you mean 'treated'?"),
     ("dangling comparator", ("comparator: control", "comparator: placebo"), ":23:", "no group 'placebo'"),
     ("dangling intervention", ("    intervention: walk", "    intervention: run"), ":24:", "no intervention 'run'"),
     ("unknown term", ("outcome: blood-pressure", "outcome: blood-presure"), ":21:", "did you mean 'blood-pressure'?"),
@@ -110,8 +113,12 @@ STUDY_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("change", "where", "fragment"), [c[1:] for c in STUDY_ERRORS], ids=[c[0] for c in STUDY_ERRORS])
-def test_study_errors_name_file_line_and_field(tmp_path: Path, change: tuple[str, str], where: str, fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "where", "fragment"), [c[1:] for c in STUDY_ERRORS], ids=[c[0] for c in STUDY_ERRORS]
+)
+def test_study_errors_name_file_line_and_field(
+    tmp_path: Path, change: tuple[str, str], where: str, fragment: str
+) -> None:
     root = make_dataset(tmp_path / "data", study=edit(STUDY, *change))
     with pytest.raises(InputErrors) as caught:
         load_dataset(root)
@@ -121,12 +128,19 @@ def test_study_errors_name_file_line_and_field(tmp_path: Path, change: tuple[str
 
 def test_duplicate_study_ids_across_files(tmp_path: Path) -> None:
     root = make_dataset(tmp_path / "data", extra={"zz-copy.yaml": STUDY})
-    with pytest.raises(InputErrors, match=r"zz-copy.yaml:1:1: id: duplicate study id 'doe-2020', also used by data/studies/doe-2020.yaml"):
+    with pytest.raises(
+        InputErrors,
+        match=r"zz-copy.yaml:1:1: id: duplicate study id 'doe-2020', also used by data/studies/doe-2020.yaml",
+    ):
         load_dataset(root)
 
 
 def test_cycle_in_broader_hierarchy(tmp_path: Path) -> None:
-    vocabulary = edit(VOCABULARY, "  - id: adults\n    label: Adults\n", "  - id: adults\n    label: Adults\n    broader: older-adults\n")
+    vocabulary = edit(
+        VOCABULARY,
+        "  - id: adults\n    label: Adults\n",
+        "  - id: adults\n    label: Adults\n    broader: older-adults\n",
+    )
     with pytest.raises(InputErrors, match="cycle in the broader hierarchy"):
         load_dataset(make_dataset(tmp_path / "data", vocabulary=vocabulary))
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SECOND_DATASET
+from helpers import SECOND_DATASET
 
 import evidencekg
 from evidencekg.cli import main

@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import BROKEN
+from helpers import BROKEN
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 WHEELHOUSE = Path(sys.prefix) / "wheelhouse"
@@ -36,7 +35,9 @@ def hook_env(tmp_path: Path) -> dict[str, str]:
             "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
 
 
-def test_pre_commit_try_repo_fails_on_a_violation_and_passes_once_fixed(tmp_path: Path, hook_env: dict[str, str]) -> None:
+def test_pre_commit_try_repo_fails_on_a_violation_and_passes_once_fixed(
+    tmp_path: Path, hook_env: dict[str, str]
+) -> None:
     fixture = tmp_path / "their-repository"
     shutil.copytree(BROKEN / "p-value-above-one", fixture / "data")
     _git(fixture, "init", "-q")

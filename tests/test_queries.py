@@ -34,12 +34,12 @@ def test_every_query_runs_on_both_datasets(name: str, bundled_kg: evidencekg.Kno
 def test_a_syntax_error_is_reported_with_the_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.rq"
     path.write_text("SELECT ?x WHERE { ?x ?y }", encoding="utf-8")
-    with pytest.raises(QueryError, match="broken.rq: SPARQL syntax error"):
+    with pytest.raises(QueryError, match=r"broken.rq: SPARQL syntax error"):
         read_query(path)
 
 
 def test_unknown_query_name_lists_the_shipped_ones() -> None:
-    with pytest.raises(QueryError, match="shipped queries are: .*contradictions"):
+    with pytest.raises(QueryError, match=r"shipped queries are: .*contradictions"):
         load_query("contradiction")
 
 
@@ -113,13 +113,14 @@ def test_bundled_contradiction_pregnancy_vs_idiopathic(bundled_kg: evidencekg.Kn
 
 def test_second_dataset_matches_its_construction(second_kg: evidencekg.KnowledgeGraph) -> None:
     import yaml
-
     from conftest import SECOND_DATASET
 
     expected = yaml.safe_load((SECOND_DATASET / "expected.yaml").read_text(encoding="utf-8"))
     contradictions = _finding_pairs(evidencekg.query(second_kg, "contradictions"), "finding1", "finding2")
     assert contradictions == {frozenset(pair) for pair in expected["contradictions"]}
-    effects = _finding_pairs(evidencekg.query(second_kg, "effect-vs-null"), "effectFinding", "nullFinding", ordered=True)
+    effects = _finding_pairs(
+        evidencekg.query(second_kg, "effect-vs-null"), "effectFinding", "nullFinding", ordered=True
+    )
     assert effects == {tuple(pair) for pair in expected["effect_vs_null"]}
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from rdflib import RDF, SKOS, URIRef
+from test_model import make_dataset
 
 import evidencekg
 from evidencekg.namespaces import EKG
-from test_model import make_dataset
 
 BASE = "https://w3id.org/evidencekg/id/"
 

@@ -28,18 +28,12 @@ import pytest
 from rdflib import URIRef
 
 import evidencekg
-from evidencekg.offline import offline
 from evidencekg.knowledge_graph import KnowledgeGraph
+from evidencekg.offline import offline
+from evidencekg.outputs.report import HTML_FILE, MARKDOWN_FILE, render_report, write_report
+from evidencekg.outputs.report.collect import FindingView, StudyView
+from evidencekg.outputs.report.svg import evidence_map_svg
 from evidencekg.pipeline import query
-from evidencekg.outputs.report.collect import (
-    HTML_FILE,
-    MARKDOWN_FILE,
-    FindingView,
-    StudyView,
-    evidence_map_svg,
-    render_report,
-    write_report,
-)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

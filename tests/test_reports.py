@@ -19,15 +19,15 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
-from conftest import BROKEN, TESTS
+from helpers import BROKEN, TESTS
 from rdflib import Graph
 
 import evidencekg
 from evidencekg.errors import SourceLocation
 from evidencekg.offline import offline
+from evidencekg.outputs.ci import CLEAN_TESTCASE, to_junit, to_sarif
 from evidencekg.pipeline import validate as check_paths
 from evidencekg.rdf import Origin
-from evidencekg.outputs.ci import CLEAN_TESTCASE, to_junit, to_sarif
 from evidencekg.validation import CheckedInput, ShaclResult, ValidationReport
 
 CASE = "p-value-above-one"

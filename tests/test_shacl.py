@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import BROKEN
 
 import evidencekg
-from conftest import BROKEN
 from evidencekg.cli import main
 from evidencekg.engines.reference import validate_graphs
 
@@ -69,7 +69,9 @@ def test_user_shapes_are_added_to_ours(tmp_path: Path, bundled_kg: evidencekg.Kn
         "  sh:property [ sh:path ekg:timepoint ; sh:minCount 1 ; sh:message \"every finding needs a timepoint\" ] .\n",
         encoding="utf-8",
     )
-    report = validate_graphs([bundled_kg.asserted, bundled_kg.inferred], shapes=evidencekg.load_shapes([extra]))
+    report = validate_graphs(
+        [bundled_kg.asserted, bundled_kg.inferred, bundled_kg.ontology], shapes=evidencekg.load_shapes([extra])
+    )
     untimed = sum(1 for s in bundled_kg.dataset.studies for f in s.findings if f.timepoint is None)
     assert sum(1 for r in report.violations if r.message == "every finding needs a timepoint") == untimed
 
@@ -102,7 +104,9 @@ def test_a_single_record_file_reports_only_its_results() -> None:
 
 def test_remote_json_ld_context_is_not_fetched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "remote.jsonld"
-    path.write_text('{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "urn:x:a", "name": "a"}', encoding="utf-8")
+    path.write_text(
+        '{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "urn:x:a", "name": "a"}', encoding="utf-8"
+    )
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "remote.jsonld: refused to reach the network" in err and "Traceback" not in err

@@ -16,18 +16,18 @@ from typing import Any
 
 import pyoxigraph
 import pytest
-from conftest import BROKEN
+from helpers import BROKEN
 from rdflib import Graph, Literal, Namespace
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 import evidencekg
-from evidencekg.namespaces import EKG
 from evidencekg.engines.fast.shacl import LiteralOrigins, UnsupportedShapes, compile_shapes, validate_store
 from evidencekg.engines.reference import validate_graphs
+from evidencekg.namespaces import EKG
 from evidencekg.rdf.terms import TermConverter
-from evidencekg.validation import ShaclResult, ValidationReport, load_shapes
 from evidencekg.synth import generate
+from evidencekg.validation import ShaclResult, ValidationReport, load_shapes
 
 BROKEN_CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())
 LAYERS = ("asserted", "inferred", "derived", "ontology")
@@ -54,7 +54,9 @@ def _both(kg: evidencekg.KnowledgeGraph, layers: dict[str, Graph] | None = None,
     """pySHACL's report and the store's, for a knowledge graph (optionally with layers and source replaced)."""
     layers = layers or _layers(kg)
     source = source or kg.built
-    reference = validate_graphs([layers["asserted"], layers["inferred"], layers["derived"]], source=source)
+    reference = validate_graphs(
+        [layers["asserted"], layers["inferred"], layers["derived"], layers["ontology"]], source=source
+    )
     names = kg.graph_names()
     fast = validate_store(_store({str(names[layer]): layers[layer] for layer in LAYERS}), source=source)
     return reference, fast
@@ -250,8 +252,8 @@ class _Written:
 def _hand_made(shapes_text: str, data_text: str) -> tuple[ValidationReport, ValidationReport]:
     shapes = Graph().parse(data=shapes_text, format="turtle")
     data = Graph().parse(data=data_text, format="turtle")
-    reference = validate_graphs([data], shapes=shapes)
-    # validate_graphs() adds the ontology to the data; the store holds it as a layer.
+    reference = validate_graphs([data, evidencekg.load_ontology()], shapes=shapes)
+    # The ontology is one more layer of the data, as in a built graph.
     store = _store({"urn:test:data": data, "urn:test:ontology": evidencekg.load_ontology()})
     fast = validate_store(store, shapes=shapes, source=_Written(tuple(data)))  # type: ignore[arg-type]
     return reference, fast

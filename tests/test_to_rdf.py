@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from rdflib import RDF, Graph, Literal, URIRef
+from test_model import STUDY, edit, make_dataset
 
 import evidencekg
 from evidencekg.namespaces import EKG
-from test_model import STUDY, edit, make_dataset
 
 BASE = "https://w3id.org/evidencekg/id/"
 
@@ -36,8 +36,16 @@ def test_p_value_bounds_keep_what_the_source_wrote(tmp_path: Path) -> None:
 
 def test_awkward_quote_text_round_trips_through_turtle_and_ntriples(tmp_path: Path) -> None:
     awkward = 'He said """no""" \\ then\ttab, bell \x07, unicode ≥ é and a newline\nhere'
-    escaped = awkward.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\x07", "\\a").replace("\n", "\\n")
-    root = make_dataset(tmp_path / "data", study=edit(STUDY, "    p_value: 0.01\n", f'    p_value: 0.01\n    quote: "{escaped}"\n'))
+    escaped = (
+        awkward.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\t", "\\t")
+        .replace("\x07", "\\a")
+        .replace("\n", "\\n")
+    )
+    root = make_dataset(
+        tmp_path / "data", study=edit(STUDY, "    p_value: 0.01\n", f'    p_value: 0.01\n    quote: "{escaped}"\n')
+    )
     built = evidencekg.to_rdf(evidencekg.load_dataset(root))
     finding = URIRef(BASE + "study/doe-2020/finding/bp")
     assert str(built.graph.value(finding, EKG.quote)) == awkward

@@ -16,13 +16,11 @@ quickly and ``import evidencekg`` costs nothing until a stage is used.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("evidencekg")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
-    __version__ = "0.0.0"
+from .resources import package_version
+
+__version__ = package_version()
 
 _EXPORTS = {
     "errors": ("EvidenceKGError", "InputError", "InputErrors", "QueryError", "SourceLocation"),
@@ -57,15 +55,36 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .atomic import write_files
-    from .engines import Engine, open_engine
-    from .engines.reference.reasoner import infer
-    from .errors import EvidenceKGError, InputError, InputErrors, QueryError, SourceLocation
-    from .knowledge_graph import KnowledgeGraph
-    from .outputs.files import render_outputs
-    from .pipeline import build, build_graph, query, validate
-    from .rdf import BuiltGraph, Origin, load_ontology, to_rdf
-    from .records import Dataset, load_dataset
-    from .resources import bundled_data_dir, ontology_path, queries_dir, shapes_paths
-    from .sparql import NamedQuery, QueryResult, available_queries, load_query
-    from .validation import CheckedInput, ShaclResult, ValidationReport, load_shapes
+    from .atomic import write_files as write_files
+    from .engines import Engine as Engine
+    from .engines import open_engine as open_engine
+    from .engines.reference.reasoner import infer as infer
+    from .errors import EvidenceKGError as EvidenceKGError
+    from .errors import InputError as InputError
+    from .errors import InputErrors as InputErrors
+    from .errors import QueryError as QueryError
+    from .errors import SourceLocation as SourceLocation
+    from .knowledge_graph import KnowledgeGraph as KnowledgeGraph
+    from .outputs.files import render_outputs as render_outputs
+    from .pipeline import build as build
+    from .pipeline import build_graph as build_graph
+    from .pipeline import query as query
+    from .pipeline import validate as validate
+    from .rdf import BuiltGraph as BuiltGraph
+    from .rdf import Origin as Origin
+    from .rdf import load_ontology as load_ontology
+    from .rdf import to_rdf as to_rdf
+    from .records import Dataset as Dataset
+    from .records import load_dataset as load_dataset
+    from .resources import bundled_data_dir as bundled_data_dir
+    from .resources import ontology_path as ontology_path
+    from .resources import queries_dir as queries_dir
+    from .resources import shapes_paths as shapes_paths
+    from .sparql import NamedQuery as NamedQuery
+    from .sparql import QueryResult as QueryResult
+    from .sparql import available_queries as available_queries
+    from .sparql import load_query as load_query
+    from .validation import CheckedInput as CheckedInput
+    from .validation import ShaclResult as ShaclResult
+    from .validation import ValidationReport as ValidationReport
+    from .validation import load_shapes as load_shapes

@@ -89,7 +89,8 @@ def _explanations(kg: KnowledgeGraph) -> dict[str, list[str]]:
             detail += f" ({display(row['termRelationLabel'])})"
         if "largerFinding" in row:
             detail += f" (larger: {'first' if row['largerFinding'] == row['finding1'] else 'second'})"
-        lines.setdefault(relation, []).append(f"{display(row['facetLabel'])} [{display(row['categoryLabel'])}]: {detail}")
+        facet = f"{display(row['facetLabel'])} [{display(row['categoryLabel'])}]"
+        lines.setdefault(relation, []).append(f"{facet}: {detail}")
     return lines
 
 
@@ -113,9 +114,11 @@ def _contradiction_blocks(result: QueryResult, explanations: dict[str, list[str]
             f"{number}. {display(record['outcome1'])}: {display(record['direction1'])} vs "
             f"{display(record['direction2'])} (contrast: {display(record['contrast'])})"
         )
-        lines = [title] + [f"   {label:<12} {a:<{width}} {b}" for (label, _), a, b in zip(facets, left, right)]
+        lines = [title, *(f"   {label:<12} {a:<{width}} {b}"
+                          for (label, _), a, b in zip(facets, left, right, strict=True))]
         if str(record.get("dependent")).lower() == "true":
-            lines.append(f"   {'dependent':<12} one study is a review that includes the other: not independent evidence")
+            lines.append(f"   {'dependent':<12} one study is a review that includes the other: "
+                         "not independent evidence")
         lines.append(f"   {'findings':<12} {record['finding1']}\n   {'':<12} {record['finding2']}")
         differences = (explanations or {}).get(str(record.get("relation")), [])
         if differences:
@@ -209,6 +212,8 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
     checked = validate_target(targets, engine=_engine(), shapes=shapes, cache=cache_dir)
     if checked.incremental is not None:
         _say(str(checked.incremental))
+    for fallback in checked.fallbacks:
+        _say(fallback)
     report = checked.report
     if fmt == "json":
         document = {
@@ -236,11 +241,11 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
     elif fmt == "turtle":
         click.echo(report.to_turtle().decode("utf-8"), nl=False)
     elif fmt == "sarif":
-        from . import __version__
         from .outputs.ci import to_sarif
+        from .resources import package_version
 
         # Paths relative to the working directory, where code scanning expects the repository root.
-        click.echo(to_sarif(checked, tool_version=__version__, base_dir=Path.cwd(),
+        click.echo(to_sarif(checked, tool_version=package_version(), base_dir=Path.cwd(),
                             records_dir=checked.records_root), nl=False)
     elif fmt == "junit":
         from .outputs.ci import to_junit
@@ -311,7 +316,7 @@ def stats(data_dir: Path | None, fmt: str) -> None:
 @click.option("--all-levels", is_flag=True,
               help="List every level of the hierarchies; by default only questions with more than one study.")
 def summary(data_dir: Path | None, fmt: str, all_levels: bool) -> None:
-    """Evidence per question (factor × outcome) with a GRADE-style certainty and the steps behind it."""
+    """Evidence per question (factor × outcome) with a GRADE-style certainty and the steps behind it."""  # noqa: RUF002
     from .analysis import evidence_summary
 
     questions = evidence_summary(_build(data_dir))
@@ -321,7 +326,7 @@ def summary(data_dir: Path | None, fmt: str, all_levels: bool) -> None:
         return
     _say(f"summary: {_plural(len(shown), 'question')} shown of {len(questions)}")
     for q in shown:
-        click.echo(f"{q.factor} × {q.outcome}  [{q.contrast}]")
+        click.echo(f"{q.factor} × {q.outcome}  [{q.contrast}]")  # noqa: RUF001 - the multiplication sign is meant
         click.echo(f"   findings     {q.findings}: {q.increases} increase, {q.decreases} decrease, "
                    f"{q.no_changes} no change; {q.significant} significant, {q.not_significant} not, "
                    f"{q.significance_not_reported} not reported")
@@ -392,8 +397,8 @@ def export() -> None:
 
 @export.command("graphml")
 @_data_option
-@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False), default=Path("build/evidence.graphml"),
-              show_default=True, help="GraphML file to write.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("build/evidence.graphml"), show_default=True, help="GraphML file to write.")
 def export_graphml(data_dir: Path | None, out_file: Path) -> None:
     """The asserted and derived triples as a GraphML network (Gephi, Cytoscape)."""
     from .outputs.exports.graphml import write_graphml
@@ -406,9 +411,12 @@ def export_graphml(data_dir: Path | None, out_file: Path) -> None:
 @click.argument("kind", type=click.Choice(["study", "vocabulary", "dataset"]), default="study")
 def schema(kind: str) -> None:
     """Print the JSON Schema of a record file (for editors and other validators)."""
+    from pydantic import BaseModel
+
     from .records.model import DatasetMetadata, Study, Vocabulary
 
-    model = {"study": Study, "vocabulary": Vocabulary, "dataset": DatasetMetadata}[kind]
+    models: dict[str, type[BaseModel]] = {"study": Study, "vocabulary": Vocabulary, "dataset": DatasetMetadata}
+    model = models[kind]
     click.echo(json.dumps(model.model_json_schema(), indent=2, sort_keys=True))
 
 

@@ -38,12 +38,20 @@ class KnowledgeGraph:
 
     def graph(self, layer: str) -> Graph:
         """One layer as an rdflib graph, streamed from the engine on first use; treat it as read-only."""
-        view = self._views.get(layer)
+        return self._view(layer, (layer,))
+
+    def union(self) -> Graph:
+        """Every layer in one rdflib graph, as queries see it; built once, treat it as read-only."""
+        return self._view("union", LAYERS)
+
+    def _view(self, key: str, layers: tuple[str, ...]) -> Graph:
+        view = self._views.get(key)
         if view is None:
-            view = self._views[layer] = new_graph()
+            view = self._views[key] = new_graph()
             for prefix, namespace in self.built.namespaces:
                 view.bind(prefix, namespace, replace=True)
-            view.addN((s, p, o, view) for s, p, o in self.engine.triples(layer))
+            for layer in layers:
+                view.addN((s, p, o, view) for s, p, o in self.engine.triples(layer))
         return view
 
     @property
@@ -62,15 +70,6 @@ class KnowledgeGraph:
     @property
     def ontology(self) -> Graph:
         return self.graph("ontology")
-
-    def union(self) -> Graph:
-        """Every layer in one rdflib graph, as queries see it; built once, treat it as read-only."""
-        view = self._views.get("union")
-        if view is None:
-            view = self._views["union"] = new_graph()
-            for layer in LAYERS:
-                view.addN((s, p, o, view) for s, p, o in self.engine.triples(layer))
-        return view
 
     def graph_names(self) -> dict[str, URIRef]:
         """The IRIs of the named graphs the TriG output holds."""

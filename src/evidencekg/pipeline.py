@@ -13,23 +13,23 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 from rdflib import RDF, Graph
 from rdflib.term import Node
 
 from .atomic import write_files
-from .engines import open_engine
+from .engines import Engine, open_engine
 from .errors import InputError
 from .knowledge_graph import KnowledgeGraph
 from .namespaces import EKG, PREFIXES
 from .offline import offline
 from .outputs.files import render_outputs
-from .rdf.build import base_iri, to_rdf
+from .rdf.build import BuiltGraph, base_iri, to_rdf
 from .rdf.graphs import RDF_FORMATS, read_rdf
 from .rdf.ontology import graph_names, ontology_triples
-from .records.model import validate_records
+from .records.model import Dataset, validate_records
 from .records.reader import RECORD_SUFFIXES, VOCABULARY_FILE, display_path, read_dataset
 from .resources import bundled_data_dir
 from .sparql.named import NamedQuery, derivation_queries
@@ -37,6 +37,63 @@ from .sparql.results import QueryResult
 from .validation.report import CheckedInput, ValidationReport
 
 _RDF_INPUT_BASE = "urn:evidencekg:input:"
+
+
+class GraphBuild:
+    """One build of a knowledge graph, stage by stage, in the only order there is.
+
+    :func:`build_graph` runs :meth:`stages` one after the other; the benchmark runs the same
+    stages and times each (``bench/worker.py``).
+    """
+
+    def __init__(self, data_dir: Path | str, *, engine: str = "fast", only: Collection[Path] | None = None,
+                 elsewhere: Collection[str] = ()) -> None:
+        self.data_dir, self.engine_name, self.only, self.elsewhere = Path(data_dir), engine, only, elsewhere
+        self.dataset: Dataset | None = None
+        self.built: BuiltGraph | None = None
+        self.engine: Engine | None = None
+
+    def stages(self) -> tuple[tuple[str, Callable[[], object]], ...]:
+        """(name, run) of each stage; each returns what it made."""
+        return (("load", self.load), ("rdf", self.rdf), ("store", self.store), ("inference", self.infer),
+                ("derive", self.derive))
+
+    def load(self) -> Dataset:
+        self.dataset = validate_records(read_dataset(self.data_dir, self.only), self.elsewhere)
+        return self.dataset
+
+    def rdf(self) -> BuiltGraph:
+        assert self.dataset is not None
+        self.built = to_rdf(self.dataset)
+        return self.built
+
+    def store(self) -> Engine:
+        assert self.dataset is not None and self.built is not None
+        self.engine = open_engine(self.engine_name, graph_names(base_iri(self.dataset)),
+                                  {**PREFIXES, **dict(self.built.namespaces)})
+        self.engine.load("asserted", self.built.triples)
+        self.engine.load("ontology", ontology_triples())
+        return self.engine
+
+    def infer(self) -> Engine:
+        assert self.engine is not None
+        self.engine.infer()
+        return self.engine
+
+    def derive(self) -> Engine:
+        assert self.engine is not None
+        self.engine.derive(derivation_queries())
+        return self.engine
+
+    def result(self) -> KnowledgeGraph:
+        """The graph the stages built; checks that no record was dropped on the way."""
+        assert self.dataset is not None and self.built is not None and self.engine is not None
+        kg = KnowledgeGraph(self.dataset, self.built, self.engine)
+        counts = kg.counts()
+        for kind in ("studies", "groups", "findings"):
+            if counts[kind] != counts[f"{kind}_out"]:  # pragma: no cover - guards the no-record-dropped promise
+                raise AssertionError(f"{counts[kind]} {kind} in the records but {counts[f'{kind}_out']} in the graph")
+        return kg
 
 
 def build_graph(data_dir: Path | str, *, engine: str = "fast", only: Collection[Path] | None = None,
@@ -48,20 +105,11 @@ def build_graph(data_dir: Path | str, *, engine: str = "fast", only: Collection[
     ``only`` restricts the build to some study files, and ``elsewhere`` names the dataset's other
     studies, which then count as present (incremental validation builds such a part of a dataset).
     """
+    build = GraphBuild(data_dir, engine=engine, only=only, elsewhere=elsewhere)
     with offline():
-        dataset = validate_records(read_dataset(Path(data_dir), only), elsewhere)
-        built = to_rdf(dataset)
-        store = open_engine(engine, graph_names(base_iri(dataset)), {**PREFIXES, **dict(built.namespaces)})
-        store.load("asserted", built.triples)
-        store.load("ontology", ontology_triples())
-        store.infer()
-        store.derive(derivation_queries())
-    kg = KnowledgeGraph(dataset, built, store)
-    counts = kg.counts()
-    for kind in ("studies", "groups", "findings"):
-        if counts[kind] != counts[f"{kind}_out"]:  # pragma: no cover - guards the no-record-dropped promise
-            raise AssertionError(f"{counts[kind]} {kind} in the records but {counts[f'{kind}_out']} in the graph")
-    return kg
+        for _name, run in build.stages():
+            run()
+    return build.result()
 
 
 def validate(target: KnowledgeGraph | Path | str | Sequence[Path | str] = (), *, engine: str = "fast",
@@ -105,7 +153,11 @@ def _checked_graph(kg: KnowledgeGraph, shapes: Graph | None) -> CheckedInput:
     counts = kg.counts()
     names = sorted([kg.dataset.vocabulary_record.path, *(r.path for r in kg.dataset.study_records.values())])
     return CheckedInput(report, len(names), counts["studies"], counts["findings"], tuple(names),
-                        Path(kg.dataset.root).resolve().parent)
+                        Path(kg.dataset.root).resolve().parent, fallbacks=_fallbacks(kg.engine))
+
+
+def _fallbacks(engine: Engine) -> tuple[str, ...]:
+    return tuple(f"engine {engine.name}: {fallback}" for fallback in engine.fallbacks)
 
 
 def _checked_rdf(files: Sequence[Path], shapes: Graph | None, engine: str) -> CheckedInput:
@@ -119,7 +171,8 @@ def _checked_rdf(files: Sequence[Path], shapes: Graph | None, engine: str) -> Ch
         report = store.validate(shapes)
     findings = sum(1 for _ in graph.subjects(RDF.type, EKG.Finding))
     studies = sum(1 for _ in graph.subjects(RDF.type, EKG.Study))
-    return CheckedInput(report, len(files), studies, findings, tuple(str(p) for p in files))
+    return CheckedInput(report, len(files), studies, findings, tuple(str(p) for p in files),
+                        fallbacks=_fallbacks(store))
 
 
 def dataset_root_of(record: Path) -> Path:
@@ -144,10 +197,12 @@ def _checked_records(files: Sequence[Path], shapes: Graph | None, engine: str) -
     missing = sorted(wanted - set(by_file))
     if missing:
         raise InputError(missing[0], "not a study record of the dataset (records live in studies/)")
-    report: ValidationReport = _checked_graph(kg, shapes).report.limited_to(wanted)
+    checked = _checked_graph(kg, shapes)
+    report: ValidationReport = checked.report.limited_to(wanted)
     studies = [s for s in kg.dataset.studies if kg.dataset.study_records[s.id].path in wanted]
     findings = sum(len(s.findings) for s in studies)
-    return CheckedInput(report, len(wanted), len(studies), findings, tuple(sorted(wanted)), root.parent)
+    return CheckedInput(report, len(wanted), len(studies), findings, tuple(sorted(wanted)), root.parent,
+                        fallbacks=checked.fallbacks)
 
 
 def query(kg: KnowledgeGraph, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *,

@@ -22,6 +22,16 @@ def resource_dir(name: str) -> Path:
     raise FileNotFoundError(f"evidencekg resource directory {name!r} is missing from this installation")
 
 
+def package_version() -> str:
+    """evidencekg's version, from the installed package's metadata (one version source: pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("evidencekg")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        return "0.0.0"
+
+
 def ontology_path() -> Path:
     """The OWL ontology (Turtle)."""
     return resource_dir("ontology") / "evidence.ttl"

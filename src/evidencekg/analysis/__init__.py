@@ -1,4 +1,4 @@
-"""Analyses of a built graph: evidence summaries with a certainty rating, networkx projections, incremental validation."""
+"""Analyses of a built graph: evidence summaries and their certainty, networkx projections, incremental validation."""
 
 from __future__ import annotations
 

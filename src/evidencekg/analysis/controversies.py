@@ -24,11 +24,11 @@ from ..namespaces import EKG
 from .summary import QuestionSummary, evidence_summary
 
 if TYPE_CHECKING:
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped]  # networkx ships no type information
 
 
-def node_id(term: Node) -> str:
-    """A GraphML-safe node id that keeps IRIs, literals and blank nodes apart."""
+def node_id(term: Node | None) -> str:
+    """A GraphML-safe node id that keeps IRIs, literals and blank nodes apart; ``TypeError`` for anything else."""
     if isinstance(term, URIRef):
         return f"iri:{term}"
     if isinstance(term, Literal):
@@ -38,7 +38,7 @@ def node_id(term: Node) -> str:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def _label(kg: KnowledgeGraph, graph: Any, term: Node) -> str:
+def _label(kg: KnowledgeGraph, graph: Any, term: Node | None) -> str:
     from rdflib import RDFS, SKOS
 
     if isinstance(term, Literal):
@@ -65,7 +65,8 @@ def to_networkx(kg: KnowledgeGraph) -> nx.MultiDiGraph:
             for term in (subject, obj):
                 key = node_id(term)
                 if key not in graph:
-                    types = sorted(str(t) for t in union.objects(term, RDF.type)) if not isinstance(term, Literal) else []
+                    types = (sorted(str(t) for t in union.objects(term, RDF.type))
+                             if not isinstance(term, Literal) else [])
                     graph.add_node(key, kind=key.split(":", 1)[0], label=_label(kg, union, term), types=" ".join(types))
             graph.add_edge(node_id(subject), node_id(obj), key=f"{name}:{predicate}", predicate=str(predicate),
                            graph=name)
@@ -78,7 +79,8 @@ def disagreement_graph(kg: KnowledgeGraph) -> nx.Graph:
 
     union = kg.union()
     graph = nx.Graph()
-    for relation in sorted(kg.derived.subjects(RDF.type, EKG.Disagreement)):
+    # rdflib's terms order among themselves (Identifier.__lt__); its Node type does not say so.
+    for relation in sorted(kg.derived.subjects(RDF.type, EKG.Disagreement)):  # type: ignore[type-var]
         first = kg.derived.value(relation, EKG.firstFinding)
         second = kg.derived.value(relation, EKG.secondFinding)
         kinds = sorted(_label(kg, union, k) for k in kg.derived.objects(relation, EKG.relationKind))
@@ -122,7 +124,8 @@ def controversies(kg: KnowledgeGraph, summary: list[QuestionSummary] | None = No
             outcomes[outcome] += 1
         for study in {graph.nodes[a]["study"], graph.nodes[b]["study"]}:
             studies[_label(kg, union, URIRef(study))] += 1
-    questions = [(f"{q.factor} × {q.outcome}", q.disagreements) for q in (summary or evidence_summary(kg))
+    questions = [(f"{q.factor} × {q.outcome}", q.disagreements)  # noqa: RUF001 - the multiplication sign is meant
+                 for q in (summary or evidence_summary(kg))
                  if q.disagreements]
 
     def ranked(counts: Any) -> tuple[tuple[str, int], ...]:

@@ -39,13 +39,13 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from ..errors import InputError, SourceLocation
+from ..errors import InputError, InputErrors, SourceLocation
 from ..knowledge_graph import KnowledgeGraph
 from ..namespaces import EKG
 from ..rdf.build import Origin
 from ..records.model import Dataset, validate_records
 from ..records.reader import DATASET_FILE, VOCABULARY_FILE, display_path, read_dataset, study_files
-from ..resources import ontology_path, queries_dir, shapes_paths
+from ..resources import ontology_path, package_version, queries_dir, shapes_paths
 from ..validation.report import CheckedInput, ShaclResult, ValidationReport
 
 Build = Callable[[Collection[Path] | None, Collection[str]], KnowledgeGraph]
@@ -88,14 +88,8 @@ class IncrementalRun:
 
 def cache_key(root: Path, shapes: Graph | None) -> str:
     """What a cached run depends on besides the study files."""
-    from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        __version__ = version("evidencekg")
-    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
-        __version__ = "0"
-
-    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0{root.resolve()}".encode())
+    digest = hashlib.sha256(f"{_FORMAT}\0{package_version()}\0{root.resolve()}".encode())
     inputs = [root / VOCABULARY_FILE, root / DATASET_FILE, ontology_path(), *shapes_paths(),
               *sorted(queries_dir().glob("derive/*.rq"))]
     for path in inputs:
@@ -152,6 +146,11 @@ def _related_outcomes(dataset: Dataset, outcomes: Collection[str]) -> set[str]:
     return _reachable(broader, outcomes) | _reachable(narrower, outcomes)
 
 
+def _entry_from_json(document: dict[str, Any]) -> StudyEntry:
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in document.items()}
+    return StudyEntry(**fields)
+
+
 def _result_from_json(document: dict[str, Any]) -> ShaclResult:
     origin = document.pop("origin")
     if origin is not None:
@@ -195,7 +194,7 @@ def relation_studies(kg: KnowledgeGraph, report: ValidationReport) -> dict[str, 
     studies: dict[str, list[str]] = {}
     for result in report.results:
         if result.origin is None and result.focus_node not in studies:
-            ids = set()
+            ids: set[str] = set()
             for finding in kg.engine.objects(URIRef(result.focus_node), EKG.relatesFinding):
                 for study in kg.engine.objects(finding, EKG.reportedIn):
                     ids.update(str(i) for i in kg.engine.objects(study, DCTERMS.identifier))
@@ -216,7 +215,7 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     hashes = file_hashes(root)
     cached = load_cache(cache_dir, key)
     records_root = root.resolve().parent
-    if cached is None:
+    def full_run() -> CheckedInput:
         kg = build(None, ())
         report = check(kg)
         entries = index_of(kg.dataset, hashes)
@@ -227,8 +226,10 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
         run = IncrementalRun(True, (), counts["studies"], counts["studies"], counts["studies"])
         return CheckedInput(report, len(names), counts["studies"], counts["findings"], tuple(names), records_root, run)
 
-    old = {path: StudyEntry(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()})
-           for path, entry in cached["studies"].items()}
+    if cached is None:
+        return full_run()
+
+    old = {path: _entry_from_json(entry) for path, entry in cached["studies"].items()}
     changed = sorted(p for p in set(old) | set(hashes) if old.get(p) is None or old[p].sha256 != hashes.get(p))
     results = [_result_from_json(dict(r)) for r in cached["results"]]
     vocabulary_path = cached["vocabulary"]
@@ -239,19 +240,17 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
         return CheckedInput(report, len(names), len(old), findings, tuple(names), records_root,
                             IncrementalRun(False, (), 0, 0, len(old)))
 
-    # The changed files as they are now: read on their own first, to learn their ids, includes and outcomes.
+    # The changed files as they are now, validated through the model on their own first, to learn their
+    # ids, includes and outcomes. A file that does not validate makes it a full run, whose errors are
+    # those of the whole dataset.
     present = [p for p in changed if p in hashes]
-    # Display paths are relative to the dataset directory's parent, as given (see records.display_path).
-    fresh = read_dataset(root, [root.parent / p for p in present])
-    now: dict[str, StudyEntry] = {}
-    for record in fresh.studies:
-        data = record.data
-        includes = tuple(i for i in data.get("includes") or () if isinstance(i, str))
-        findings = data.get("findings") or []
-        outcomes = tuple(sorted({f["outcome"] for f in findings
-                                 if isinstance(f, dict) and isinstance(f.get("outcome"), str)}))
-        study = data.get("id") if isinstance(data.get("id"), str) else record.path
-        now[record.path] = StudyEntry(hashes[record.path], study, includes, outcomes, len(findings))
+    unchanged_ids = [e.study for p, e in old.items() if p in hashes and p not in changed]
+    try:
+        # Display paths are relative to the dataset directory's parent, as given (see records.display_path).
+        fresh = validate_records(read_dataset(root, [root.parent / p for p in present]), elsewhere=unchanged_ids)
+    except InputErrors:
+        return full_run()
+    now = index_of(fresh, hashes)
     current = {**{p: e for p, e in old.items() if p in hashes}, **now}
     everything = [*old.values(), *now.values()]
     touched = {old[p].study for p in changed if p in old} | {e.study for e in now.values()}

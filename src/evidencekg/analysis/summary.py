@@ -40,7 +40,7 @@ class RatingStep:
 
 @dataclass(frozen=True)
 class QuestionSummary:
-    """The evidence on one question (factor × outcome) and the certainty it supports."""
+    """The evidence on one question (factor × outcome) and the certainty it supports."""  # noqa: RUF002
 
     question: str
     factor: str
@@ -102,7 +102,8 @@ def _int(value: Node | None) -> int:
     return int(value) if value is not None else 0  # type: ignore[call-overload]
 
 
-def evidence_summary(kg: KnowledgeGraph, optimal_information_size: int = OPTIMAL_INFORMATION_SIZE) -> list[QuestionSummary]:
+def evidence_summary(kg: KnowledgeGraph,
+                     optimal_information_size: int = OPTIMAL_INFORMATION_SIZE) -> list[QuestionSummary]:
     """Per question: counts by direction, significance and design, participants, and the certainty rating."""
     summaries = []
     for row in kg.query("evidence-summary").records():

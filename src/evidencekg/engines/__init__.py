@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rdflib import URIRef
 
@@ -23,6 +24,13 @@ ENGINES: dict[str, str] = {"fast": "evidencekg.engines.fast:FastEngine",
 """Engine name → ``module:class``; imported only when asked for, so the command line starts quickly."""
 
 __all__ = ["ENGINES", "LAYERS", "Engine", "Fallback", "open_engine"]
+
+if TYPE_CHECKING:
+    # The registry's classes are imported only when asked for; this lets mypy check that each is an Engine.
+    from .fast import FastEngine
+    from .reference import ReferenceEngine
+
+    _REGISTERED: tuple[type[Engine], ...] = (FastEngine, ReferenceEngine)
 
 
 def open_engine(name: str, names: Mapping[str, URIRef], prefixes: Mapping[str, str] | None = None) -> Engine:

@@ -226,9 +226,11 @@ class _Builder:
             # dc:creator values have no order; the list keeps the first author first. A labelled
             # blank node keeps N-Triples output deterministic.
             cells = [BNode(f"authors-{study.id}" + (f"-{i}" if i else "")) for i in range(len(study.authors))]
-            for cell, author, rest in zip(cells, study.authors, [*cells[1:], RDF.nil], strict=True):
-                add(cell, RDF.first, Literal(author))
-                add(cell, RDF.rest, rest)
+            rests: list[URIRef | BNode] = [*cells[1:], RDF.nil]
+            for cell, author, rest in zip(cells, study.authors, rests, strict=True):
+                # Blank nodes have no place in the source map: straight into the triples.
+                self.triples[cell, RDF.first, Literal(author)] = None
+                self.triples[cell, RDF.rest, rest] = None
             add(iri, BIBO.authorList, cells[0], record, ("authors",))
         add(iri, DCTERMS.isPartOf, self.mint("dataset"))
         if study.year is not None:
@@ -270,16 +272,16 @@ class _Builder:
                 target = self.mint("study", study.id, "intervention", used)
                 add(node, EKG.receivedIntervention, target, record, (*at, "interventions", position))
 
-        for index, used in enumerate(study.interventions):
+        for index, entry in enumerate(study.interventions):
             at = ("interventions", index)
-            node = self.node(self.mint("study", study.id, "intervention", used.id), record, at)
+            node = self.node(self.mint("study", study.id, "intervention", entry.id), record, at)
             add(iri, EKG.hasIntervention, node, record, at)
             add(node, RDF.type, EKG.StudyIntervention, record, at)
-            add(node, DCTERMS.identifier, used.id, record, (*at, "id"))
-            label = self.terms[used.intervention][1].label
-            add(node, RDFS.label, f"{label} ({used.dose})" if used.dose else label, record, at)
-            add(node, EKG.interventionTerm, self.term(used.intervention), record, (*at, "intervention"))
-            add(node, EKG.dose, used.dose, record, (*at, "dose"))
+            add(node, DCTERMS.identifier, entry.id, record, (*at, "id"))
+            label = self.terms[entry.intervention][1].label
+            add(node, RDFS.label, f"{label} ({entry.dose})" if entry.dose else label, record, at)
+            add(node, EKG.interventionTerm, self.term(entry.intervention), record, (*at, "intervention"))
+            add(node, EKG.dose, entry.dose, record, (*at, "dose"))
 
         for index, finding in enumerate(study.findings):
             self.finding(study, iri, finding, record, ("findings", index))

@@ -62,7 +62,8 @@ def read_rdf(paths: Iterable[Path]) -> Graph:
             raise InputError(str(path), f"{exc}: remote contexts and external entities are not fetched") from None
         except Exception as exc:  # the parsers raise many unrelated exception types
             raise InputError(_rdf_error_location(path, exc), f"cannot parse as {fmt}: {_first_line(exc)}") from None
-        for triple in scratch.triples((None, None, None)) if fmt not in ("trig", "nquads") else scratch.quads():
+        triples = scratch.quads() if isinstance(scratch, RDFDataset) else scratch.triples((None, None, None))
+        for triple in triples:
             graph.add(triple[:3])
     return graph
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import InputError, InputErrors
 from .reader import DatasetFiles, Path_, Record, format_path, read_dataset
@@ -62,7 +63,7 @@ def check_id(value: str) -> str:
     Traceback (most recent call last):
     ...
     ValueError: 'smith 2020' is not a valid id: it contains ' ' (U+0020 SPACE); ids use lowercase ASCII letters, digits and hyphens
-    """
+    """  # noqa: E501 - a doctest's expected output is one line
     if not value:
         raise ValueError("an id cannot be empty")
     if len(value) > MAX_ID_LENGTH:
@@ -302,18 +303,21 @@ def _model_at(model: type[BaseModel], at: Path_) -> type[BaseModel] | None:
     for part in at[:-1]:
         if isinstance(part, int):
             continue
-        field = current.model_fields.get(part) if isinstance(current, type) and issubclass(current, BaseModel) else None
+        is_model = isinstance(current, type) and issubclass(current, BaseModel)
+        field = current.model_fields.get(part) if is_model else None
         if field is None:
             return None
         annotation = field.annotation
-        while get_origin(annotation) in (list, tuple, Union, Annotated) or str(get_origin(annotation)) == "types.UnionType":
+        while (get_origin(annotation) in (list, tuple, Union, Annotated)
+               or str(get_origin(annotation)) == "types.UnionType"):
             candidates = [a for a in get_args(annotation) if a is not type(None)]
-            annotation = next((a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)), candidates[0])
+            models = (a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel))
+            annotation = next(models, candidates[0])
         current = annotation
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _message(error: dict[str, Any], record: Record, model: type[BaseModel]) -> tuple[Path_, str]:
+def _message(error: ErrorDetails, record: Record, model: type[BaseModel]) -> tuple[Path_, str]:
     at: Path_ = tuple(error["loc"])
     kind = error["type"]
     raw = record.plain_text.get(at)
@@ -328,13 +332,15 @@ def _message(error: dict[str, Any], record: Record, model: type[BaseModel]) -> t
         return at, "required key is missing"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        close = difflib.get_close_matches(str(given), [e.strip(" '") for e in expected.replace(" or ", ", ").split(",")], n=1)
+        choices = [e.strip(" '") for e in expected.replace(" or ", ", ").split(",")]
+        close = difflib.get_close_matches(str(given), choices, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return at, f"{given!r} is not allowed; expected one of {expected}{hint}"
     if kind in ("value_error", "assertion_error"):
         return at, str(error["ctx"]["error"])
     if kind == "string_type" and raw is not None:
-        return at, f"expected text, but YAML read {raw} as {type(given).__name__} {given!r}; put it in quotes: \"{raw}\""
+        return at, (f"expected text, but YAML read {raw} as {type(given).__name__} {given!r}; "
+                    f"put it in quotes: \"{raw}\"")
     shown = raw if raw is not None else repr(given)
     if isinstance(given, (dict, list)):
         shown = f"a {'mapping' if isinstance(given, dict) else 'list'}"
@@ -349,7 +355,8 @@ def _validate(model: type[BaseModel], record: Record, errors: list[InputError]) 
         for error in exc.errors(include_url=False):
             at, message = _message(error, record, model)
             # pydantic appends the union branch to the location; one message per place is enough.
-            at = tuple(p for p in at if not (isinstance(p, str) and ("[" in p or p in ("function-after", "int", "float", "str"))))
+            at = tuple(p for p in at
+                       if not (isinstance(p, str) and ("[" in p or p in ("function-after", "int", "float", "str"))))
             if at in seen:
                 continue
             seen.add(at)
@@ -360,11 +367,13 @@ def _validate(model: type[BaseModel], record: Record, errors: list[InputError]) 
 # --- cross-record checks --------------------------------------------------------------------
 
 
-def _duplicates(items: Iterable[Any], record: Record, at: Path_, what: str, errors: list[InputError]) -> dict[str, int]:
+def _duplicates(items: Iterable[Any], record: Record, at: Path_, what: str,
+                errors: list[InputError]) -> dict[str, int]:
     first: dict[str, int] = {}
     for index, item in enumerate(items):
         if item.id in first:
-            errors.append(record.error((*at, index, "id"), f"duplicate {what} id {item.id!r} (first at {format_path((*at, first[item.id]))})"))
+            errors.append(record.error((*at, index, "id"), f"duplicate {what} id {item.id!r} "
+                                       f"(first at {format_path((*at, first[item.id]))})"))
         else:
             first[item.id] = index
     return first
@@ -386,18 +395,21 @@ def _check_vocabulary(vocabulary: Vocabulary, record: Record, errors: list[Input
     for kind in TERM_KINDS:
         for index, term in enumerate(getattr(vocabulary, kind)):
             if term.id in kind_of:
-                errors.append(record.error((kind, index, "id"), f"duplicate term id {term.id!r} (already a term of {kind_of[term.id]})"))
+                errors.append(record.error((kind, index, "id"),
+                                           f"duplicate term id {term.id!r} (already a term of {kind_of[term.id]})"))
             kind_of.setdefault(term.id, kind)
         for index, term in enumerate(getattr(vocabulary, kind)):
             for position, parent in enumerate(term.broader):
                 if kind_of.get(parent) != kind:
                     found = f" (it is one of the {kind_of[parent]})" if parent in kind_of else ""
                     suggestion = "" if found else _suggest(parent, [t for t, k in kind_of.items() if k == kind])
-                    errors.append(record.error((kind, index, "broader", position), f"broader term {parent!r} is not one of the {kind}{found}{suggestion}"))
+                    errors.append(record.error((kind, index, "broader", position),
+                                               f"broader term {parent!r} is not one of the {kind}{found}{suggestion}"))
             for position, xref in enumerate(term.xrefs):
                 prefix = xref.curie.partition(":")[0]
                 if ":" not in xref.curie or prefix not in vocabulary.prefixes:
-                    errors.append(record.error((kind, index, "xrefs", position, "curie"), f"{xref.curie!r} needs a prefix declared under 'prefixes'"))
+                    errors.append(record.error((kind, index, "xrefs", position, "curie"),
+                                               f"{xref.curie!r} needs a prefix declared under 'prefixes'"))
                 elif not _CURIE_LOCAL.match(xref.curie.partition(":")[2]):
                     errors.append(record.error((kind, index, "xrefs", position, "curie"),
                                                f"{xref.curie!r}: the part after the prefix cannot be empty or contain "
@@ -415,8 +427,10 @@ def _check_cycles(terms: list[Term], kind: str, record: Record, errors: list[Inp
         state[term] = 1
         for parent in parents.get(term, []):
             if state.get(parent) == 1:
-                cycle = path[path.index(parent):] + [term, parent] if parent in path else [term, parent]
-                errors.append(record.error((kind, index_of[parent], "broader"), f"cycle in the broader hierarchy: {' → '.join(dict.fromkeys(cycle)) + ' → ' + parent}"))
+                cycle = [*path[path.index(parent):], term, parent] if parent in path else [term, parent]
+                shown = " → ".join(dict.fromkeys(cycle)) + " → " + parent
+                errors.append(record.error((kind, index_of[parent], "broader"),
+                                           f"cycle in the broader hierarchy: {shown}"))
             elif parent in parents and not state.get(parent):
                 visit(parent, [*path, term])
         state[term] = 2
@@ -426,12 +440,14 @@ def _check_cycles(terms: list[Term], kind: str, record: Record, errors: list[Inp
             visit(term, [])
 
 
-def _check_study(study: Study, record: Record, terms: dict[str, tuple[str, Term]], study_ids: set[str], errors: list[InputError]) -> None:
+def _check_study(study: Study, record: Record, terms: dict[str, tuple[str, Term]], study_ids: set[str],
+                 errors: list[InputError]) -> None:
     def need_term(value: str | None, kind: str, at: Path_) -> None:
         if value is None:
             return
         if value not in terms:
-            errors.append(record.error(at, f"unknown term {value!r}{_suggest(value, [t for t, (k, _) in terms.items() if k == kind])}"))
+            suggestion = _suggest(value, [t for t, (k, _) in terms.items() if k == kind])
+            errors.append(record.error(at, f"unknown term {value!r}{suggestion}"))
         elif terms[value][0] != kind:
             errors.append(record.error(at, f"{value!r} is one of the {terms[value][0]}, not of the {kind}"))
 
@@ -442,34 +458,39 @@ def _check_study(study: Study, record: Record, terms: dict[str, tuple[str, Term]
     def need(value: str | None, known: dict[str, int], what: str, at: Path_) -> None:
         if value is not None and value not in known:
             listed = ", ".join(sorted(known)) or "none"
-            errors.append(record.error(at, f"no {what} {value!r} in this study{_suggest(value, known)} (its {what}s: {listed})"))
+            errors.append(record.error(at, f"no {what} {value!r} in this study{_suggest(value, known)} "
+                                           f"(its {what}s: {listed})"))
 
     for index, group in enumerate(study.groups):
         if group.id == BASELINE:
-            errors.append(record.error(("groups", index, "id"), f"{BASELINE!r} is reserved for before/after comparisons; name the group otherwise"))
+            errors.append(record.error(("groups", index, "id"), f"{BASELINE!r} is reserved for before/after "
+                                       "comparisons; name the group otherwise"))
         need_term(group.population, "populations", ("groups", index, "population"))
         need_term(group.condition, "conditions", ("groups", index, "condition"))
         for position, used in enumerate(group.interventions):
             need(used, interventions, "intervention", ("groups", index, "interventions", position))
-    for index, used in enumerate(study.interventions):
-        need_term(used.intervention, "interventions", ("interventions", index, "intervention"))
+    for index, entry in enumerate(study.interventions):
+        need_term(entry.intervention, "interventions", ("interventions", index, "intervention"))
     for index, finding in enumerate(study.findings):
         at: Path_ = ("findings", index)
         need_term(finding.outcome, "outcomes", (*at, "outcome"))
         need(finding.group, groups, "group", (*at, "group"))
         if finding.comparator is None:
             if finding.exposure is None:
-                errors.append(record.error(at, f"a finding needs a comparator (a group id or {BASELINE!r}) or an exposure"))
+                errors.append(record.error(at, f"a finding needs a comparator (a group id or {BASELINE!r}) "
+                                           "or an exposure"))
         elif finding.comparator != BASELINE:
             need(finding.comparator, groups, "group", (*at, "comparator"))
         need(finding.intervention, interventions, "intervention", (*at, "intervention"))
         if finding.exposure is not None and finding.exposure not in terms:
-            errors.append(record.error((*at, "exposure"), f"unknown term {finding.exposure!r}{_suggest(finding.exposure, terms)}"))
+            errors.append(record.error((*at, "exposure"),
+                                       f"unknown term {finding.exposure!r}{_suggest(finding.exposure, terms)}"))
     for position, included in enumerate(study.includes):
         if included == study.id:
             errors.append(record.error(("includes", position), "a study cannot include itself"))
         elif included not in study_ids:
-            errors.append(record.error(("includes", position), f"no study {included!r} in the dataset{_suggest(included, study_ids)}"))
+            errors.append(record.error(("includes", position),
+                                       f"no study {included!r} in the dataset{_suggest(included, study_ids)}"))
 
 
 def validate_records(files: DatasetFiles, elsewhere: Collection[str] = ()) -> Dataset:
@@ -499,7 +520,8 @@ def validate_records(files: DatasetFiles, elsewhere: Collection[str] = ()) -> Da
     first_file: dict[str, str] = {}
     for study, record in studies:
         if study.id in first_file:
-            errors.append(record.error(("id",), f"duplicate study id {study.id!r}, also used by {first_file[study.id]}"))
+            errors.append(record.error(("id",),
+                                       f"duplicate study id {study.id!r}, also used by {first_file[study.id]}"))
         first_file.setdefault(study.id, record.path)
     if vocabulary is not None:
         terms = {term.id: (kind, term) for kind in TERM_KINDS for term in getattr(vocabulary, kind)}

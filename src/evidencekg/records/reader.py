@@ -146,6 +146,11 @@ class _Builder:
         self.plain_text: dict[Path_, str] = {}
         self.nodes = 0
 
+    @staticmethod
+    def position(mark: Any) -> tuple[int, int]:
+        """The 1-based line and column of a YAML mark (the parser always sets an event's marks)."""
+        return mark.line + 1, mark.column + 1
+
     def fail(self, mark: Any, message: str, at: Path_ = ()) -> InputError:
         return InputError(SourceLocation(self.path, mark.line + 1, mark.column + 1), message, field=format_path(at))
 
@@ -181,7 +186,7 @@ class _Builder:
                 if isinstance(child, yaml.SequenceEndEvent):
                     return items
                 here = (*at, len(items))
-                self.positions[here] = (child.start_mark.line + 1, child.start_mark.column + 1)
+                self.positions[here] = self.position(child.start_mark)
                 items.append(self.value(events, child, here, depth + 1))
         if isinstance(event, yaml.MappingStartEvent):
             mapping: dict[str, Any] = {}
@@ -196,7 +201,7 @@ class _Builder:
                 if key in mapping:
                     first = self.positions[here]
                     raise self.fail(key_event.start_mark, f"duplicate key {key!r} (first given on line {first[0]})")
-                self.positions[here] = (key_event.start_mark.line + 1, key_event.start_mark.column + 1)
+                self.positions[here] = self.position(key_event.start_mark)
                 mapping[key] = self.value(events, next(events), here, depth + 1)
         raise self.fail(event.start_mark, f"unexpected YAML event {type(event).__name__}")
 

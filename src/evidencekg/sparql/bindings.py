@@ -69,7 +69,8 @@ def parse_binding(text: str) -> tuple[str, Node]:
     elif re.match(r"^[A-Za-z][\w-]*:[\w.-]*$", value) and not value.startswith(("http:", "https:", "urn:")):
         prefix, local = value.split(":", 1)
         if prefix not in PREFIXES:
-            raise QueryError(f"binding {text!r}: unknown prefix {prefix!r}; use <full IRI> or one of {', '.join(PREFIXES)}")
+            raise QueryError(f"binding {text!r}: unknown prefix {prefix!r}; "
+                             f"use <full IRI> or one of {', '.join(PREFIXES)}")
         term = URIRef(PREFIXES[prefix] + local)
     elif value in ("true", "false"):
         term = Literal(value == "true")

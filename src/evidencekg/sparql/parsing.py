@@ -1,9 +1,9 @@
-"""SPARQL text, parsed once: the algebra every check reads, and the text every engine runs.
+r"""SPARQL text, parsed once: the algebra every check reads, and the text every engine runs.
 
 Two SPARQL implementations read a query here: rdflib parses it (for the checks:
 SERVICE, bindings, the scope of ``$this``) and, with the fast engine,
 oxigraph executes it. They must read the same query. The SPARQL grammar is
-defined over the text after its ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes are
+defined over the text after its ``\uXXXX`` and ``\UXXXXXXXX`` escapes are
 expanded (SPARQL 1.1 §19.2), and rdflib expands them everywhere, comments
 included, while oxigraph expands them only inside strings and IRIs, so an
 escape in a comment can make the two see different queries. The text is
@@ -16,15 +16,19 @@ Where text must be added to a query (a ``VALUES`` block for bound
 parameters, the focus nodes of a SHACL shape), the places come from rdflib's
 grammar, located by pyparsing, never from scanning the text by hand.
 
->>> parsed = parse_query("SELECT ?s WHERE { ?s ?p ?o }")
->>> parsed.form, parsed.text[parsed.where_group[0]:parsed.where_group[1]]
+>>> parsed = parse_query("SELECT ?s # not { here\nWHERE { ?s ?p ?o }")
+>>> parsed.form, parsed.text[parsed.where_brace:]
 ('SELECT', '{ ?s ?p ?o }')
+>>> insert_after_where_brace(parsed, "VALUES ?s { <urn:x> }")
+'SELECT ?s # not { here\nWHERE { VALUES ?s { <urn:x> }  ?s ?p ?o }'
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from rdflib.plugins.sparql.sparql import Query
@@ -45,10 +49,12 @@ class ParsedQuery:
     prepared: Query = field(repr=False)
     form: str
     """SELECT, CONSTRUCT, ASK or DESCRIBE."""
-    where_group: tuple[int, int] | None = None
-    """For a SELECT query, the span of its outermost WHERE group, braces included."""
-    select_clause: tuple[int, int] | None = None
-    """For a SELECT query, the span of ``SELECT … projection``."""
+    where_brace: int | None = None
+    """For a SELECT query, where the ``{`` of its outermost WHERE group is."""
+    projection_end: int | None = None
+    """For a SELECT query, where the first token after its projection starts."""
+    projects_all: bool = False
+    """Whether a SELECT query's projection is ``*``."""
 
     def variables(self) -> frozenset[str]:
         """Every variable the query mentions (rdflib's internal ones left out)."""
@@ -87,7 +93,7 @@ def walk(node: Any) -> Iterator[Any]:
 
 def parse_query(text: str, *, where: str = "query", prefixes: Mapping[str, str] | None = None) -> ParsedQuery:
     """Expand, parse and translate a query; :class:`~evidencekg.errors.QueryError` names ``where`` on failure."""
-    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import expandUnicodeEscapes, expandUnicodeEscapes_re
 
     try:
@@ -96,43 +102,65 @@ def parse_query(text: str, *, where: str = "query", prefixes: Mapping[str, str] 
         raise QueryError(f"{where}: {exc}") from None
     if expandUnicodeEscapes_re.search(expanded):
         raise QueryError(f"{where}: a \\u or \\U escape that expands into another escape; write the character itself")
+    namespaces = dict(PREFIXES if prefixes is None else prefixes)
+    grammar, marks = _located_grammar()
     try:
-        prepared = prepareQuery(expanded, initNs=dict(PREFIXES if prefixes is None else prefixes))
+        with _PARSING:
+            marks.clear()
+            tree = grammar.parse_string(expanded, parse_all=True)
+            found = dict(marks)
+        prepared = translateQuery(tree, None, namespaces)
     except Exception as exc:  # pyparsing's ParseException and rdflib's errors of translation
         raise QueryError(f"{where}: SPARQL syntax error: {' '.join(str(exc).split())[:300]}") from None
+    prepared._original_args = (expanded, namespaces, None)  # as rdflib's prepareQuery leaves it
     form = _FORMS.get(prepared.algebra.name, prepared.algebra.name)
-    where_group = select_clause = None
-    if form == "SELECT":
-        select_clause, where_group = _select_spans(expanded)
-    return ParsedQuery(expanded, prepared, form, where_group, select_clause)
+    if form != "SELECT":
+        return ParsedQuery(expanded, prepared, form)
+    # The parse tree is [prologue, query]; a projection of * leaves the query without a "projection" part.
+    star = "projection" not in tree[-1]
+    return ParsedQuery(expanded, prepared, form, found["where"], found["projection"], star)
 
 
-def _select_spans(text: str) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-    """Where the select clause and the outermost WHERE group of a SELECT query are, by rdflib's grammar."""
+_PARSING = threading.Lock()
+
+
+@cache
+def _located_grammar() -> tuple[Any, dict[str, int]]:
+    """rdflib's SPARQL query grammar, with the places of a SELECT query's parts noted as it parses.
+
+    The markers match nothing and add no token, so the parse tree is the one rdflib's own
+    grammar gives and rdflib translates it as usual; each notes where the next token starts.
+    """
     import pyparsing as pp
-    from rdflib.plugins.sparql import parser as grammar
+    from rdflib.plugins.sparql import parser as sparql
+    from rdflib.plugins.sparql.parserutils import Comp, Param, ParamList
 
-    found: dict[str, tuple[int, int]] = {}
+    marks: dict[str, int] = {}
 
-    def located(element: Any, key: str) -> Any:
-        def remember(_text: str, _at: int, tokens: Any) -> None:
-            found.setdefault(key, (tokens[0], tokens[-1]))
+    def mark(key: str) -> Any:
+        def note(_text: str, at: int, _tokens: Any) -> None:
+            marks[key] = at
 
-        return pp.Located(element).add_parse_action(remember)
+        return pp.Empty().add_parse_action(note)
 
-    select_query = (grammar.Prologue + located(grammar.SelectClause, "select")
-                    + pp.ZeroOrMore(grammar.DatasetClause) + pp.Optional(pp.CaselessKeyword("WHERE"))
-                    + located(grammar.GroupGraphPattern, "where") + grammar.SolutionModifier + grammar.ValuesClause)
-    try:
-        select_query.parse_string(text, parse_all=True)
-    except pp.ParseBaseException:  # rdflib parsed it, so this only happens for grammar rdflib extends
-        return None, None
-    return found.get("select"), found.get("where")
+    select_query = Comp(
+        "SelectQuery",
+        sparql.SelectClause + mark("projection")
+        + pp.ZeroOrMore(ParamList("datasetClause", sparql.DatasetClause))
+        + pp.Optional(pp.CaselessKeyword("WHERE")) + mark("where") + Param("where", sparql.GroupGraphPattern)
+        + sparql.SolutionModifier + sparql.ValuesClause,
+    )
+    query = sparql.Prologue + (select_query | sparql.ConstructQuery | sparql.DescribeQuery | sparql.AskQuery)
+    query.ignore("#" + pp.rest_of_line)
+    # pyparsing expands tabs before parsing unless told not to; the places noted must be places in the
+    # text as given, and a tab inside a string literal must stay a tab.
+    query.parse_with_tabs()
+    return query, marks
 
 
 def insert_after_where_brace(parsed: ParsedQuery, addition: str) -> str:
     """The query text with ``addition`` at the start of its outermost WHERE group."""
-    if parsed.where_group is None:
+    if parsed.where_brace is None:
         raise QueryError("only a SELECT query's WHERE group can take additions")
-    opening = parsed.where_group[0] + 1
+    opening = parsed.where_brace + 1
     return f"{parsed.text[:opening]} {addition} {parsed.text[opening:]}"

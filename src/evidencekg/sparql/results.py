@@ -38,7 +38,8 @@ class QueryResult:
 
     def records(self) -> list[dict[str, Node]]:
         """Rows as dicts of the bound variables only."""
-        return [{v: value for v, value in zip(self.variables, row) if value is not None} for row in self.rows]
+        return [{v: value for v, value in zip(self.variables, row, strict=False) if value is not None}
+                for row in self.rows]
 
     def to_json(self) -> str:
         """The SPARQL 1.1 Query Results JSON Format (https://www.w3.org/TR/sparql11-results-json/)."""
@@ -108,7 +109,7 @@ def table(result: QueryResult, columns: Sequence[str] | None = None) -> str:
     index = [result.variables.index(n) for n in names]
     cells = [[display(row[i]) for i in index] for row in result.rows]
     widths = [max([len(n), *(len(r[k]) for r in cells)]) for k, n in enumerate(names)]
-    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip()]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     return "\n".join(lines) + "\n"

@@ -25,6 +25,11 @@ from ..rdf.graphs import new_graph
 SEVERITIES = ("Violation", "Warning", "Info")
 
 
+def _severity_rank(severity: str) -> int:
+    # SHACL lets shapes declare severities of their own; they sort after the three standard ones.
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
 @dataclass(frozen=True)
 class ShaclResult:
     """One SHACL validation result, in terms a curator can act on."""
@@ -46,7 +51,7 @@ class ShaclResult:
 
     def sort_key(self) -> tuple[object, ...]:
         where = self.origin.location if self.origin else SourceLocation("~")
-        return (where.path, where.line, where.column, SEVERITIES.index(self.severity), self.focus_node,
+        return (where.path, where.line, where.column, _severity_rank(self.severity), self.focus_node,
                 self.path or "", self.source_shape, self.value or "", self.message)
 
 
@@ -103,7 +108,9 @@ class CheckedInput:
     records_root: Path | None = None
     """The directory record paths in the results are relative to (None for RDF input)."""
     incremental: object | None = None
-    """With a cache, an :class:`~evidencekg.validation.incremental.IncrementalRun`: how much was re-checked."""
+    """With a cache, an :class:`~evidencekg.analysis.incremental.IncrementalRun`: how much was re-checked."""
+    fallbacks: tuple[str, ...] = ()
+    """Steps the engine handed to another library (see :class:`~evidencekg.engines.base.Fallback`)."""
 
 
 def _short(node: Node | None, graph: Graph) -> str | None:
@@ -139,7 +146,8 @@ def _result(report: Graph, node: Node, source: BuiltGraph | None, names: Graph) 
         focus_node=str(focus),
         path=_short(path, names) if not isinstance(path, BNode) else "(complex path)",
         value=_short(one(SH.value), names),
-        source_shape=_short(shape, names) if not isinstance(shape, BNode) else "(anonymous shape)",
+        # Every result of both engines names its shape; "" only for a foreign report without sh:sourceShape.
+        source_shape=(_short(shape, names) or "") if not isinstance(shape, BNode) else "(anonymous shape)",
         constraint_component=_short(one(SH.sourceConstraintComponent), names) or "",
         origin=origin,
     )
@@ -149,6 +157,7 @@ def report_from_graph(report_graph: Graph, source: BuiltGraph | None = None) -> 
     """The results of a W3C validation report graph, sorted, traced to record lines through ``source``."""
     names = new_graph()
     names.bind("ekgsh", "https://w3id.org/evidencekg/shapes#")
-    results = [_result(report_graph, node, source, names) for node in report_graph.subjects(RDF.type, SH.ValidationResult)]
+    results = [_result(report_graph, node, source, names)
+               for node in report_graph.subjects(RDF.type, SH.ValidationResult)]
     results.sort(key=ShaclResult.sort_key)
     return ValidationReport(tuple(results), report_graph)

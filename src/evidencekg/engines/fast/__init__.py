@@ -18,7 +18,7 @@ exactly, the step falls back to owlrl or pySHACL, and :attr:`FastEngine.fallback
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
@@ -35,6 +35,9 @@ from ...sparql.results import QueryResult
 from ...validation.report import ValidationReport
 from ..base import LAYERS, Fallback, Triple
 
+if TYPE_CHECKING:
+    import pyoxigraph
+
 __all__ = ["FastEngine"]
 
 
@@ -46,7 +49,7 @@ class FastEngine:
     def __init__(self, names: Mapping[str, URIRef], prefixes: Mapping[str, str] | None = None) -> None:
         import pyoxigraph
 
-        self.names = dict(names)
+        self.names: Mapping[str, URIRef] = dict(names)
         self.store = pyoxigraph.Store()
         self.prefixes = dict(prefixes or PREFIXES)
         self._graph_nodes = {layer: pyoxigraph.NamedNode(str(iri)) for layer, iri in self.names.items()}
@@ -108,8 +111,7 @@ class FastEngine:
             from ..reference.shacl import validate_graphs
 
             self._fallbacks.append(Fallback("validation", "pySHACL", str(exc)))
-            return validate_graphs([self.triples(layer) for layer in LAYERS if layer != "ontology"], shapes=shapes,
-                                   source=source)
+            return validate_graphs([self.triples(layer) for layer in LAYERS], shapes=shapes, source=source)
 
     def select(self, query: NamedQuery, bindings: Mapping[str, Node] | None = None, *,
                allow_service: bool = False) -> QueryResult:
@@ -145,7 +147,8 @@ class FastEngine:
 
     def count(self, layer: str) -> int:
         # Counted by the store, not by iterating millions of quads in Python.
-        rows = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.names[layer]}> {{ ?s ?p ?o }} }}")
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.names[layer]}> {{ ?s ?p ?o }} }}"
+        rows = cast("pyoxigraph.QuerySolutions", self.store.query(query))  # a SELECT query gives solutions
         return int(next(iter(rows))["n"].value)
 
     def instances(self, cls: URIRef, layer: str) -> set[URIRef]:
@@ -164,7 +167,8 @@ class FastEngine:
         """The layer's triples as canonical N-Triples lines, sorted: the order every output uses."""
         import pyoxigraph
 
-        text = self.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=self._graph_nodes[layer])
+        # pyoxigraph's stubs do not say that dump() without an output returns bytes, never None.
+        text = cast(bytes, self.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=self._graph_nodes[layer]))
         return b"".join(sorted(text.splitlines(keepends=True)))
 
     def turtle(self, layer: str) -> bytes:
@@ -173,8 +177,9 @@ class FastEngine:
             import pyoxigraph
 
             triples = pyoxigraph.parse(self.sorted_ntriples(layer), format=pyoxigraph.RdfFormat.N_TRIPLES)
-            cached = self._turtle[layer] = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE,
-                                                                prefixes=self._sorted_prefixes())
+            # pyoxigraph's stubs do not say that serialize() without an output returns bytes, never None.
+            cached = self._turtle[layer] = cast(bytes, pyoxigraph.serialize(
+                triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=self._sorted_prefixes()))
         return cached
 
     def trig(self) -> bytes:

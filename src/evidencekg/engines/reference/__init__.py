@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
+from typing import cast
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
-from rdflib.term import Node, Variable
+from rdflib.term import Identifier, Node, Variable
 
 from ...errors import QueryError
 from ...rdf.build import BuiltGraph
@@ -40,7 +41,7 @@ class ReferenceEngine:
     name = "reference"
 
     def __init__(self, names: Mapping[str, URIRef], prefixes: Mapping[str, str] | None = None) -> None:
-        self.names = dict(names)
+        self.names: Mapping[str, URIRef] = dict(names)
         self._graphs = {layer: new_graph() for layer in LAYERS}
         for graph in self._graphs.values():
             for prefix, namespace in (prefixes or {}).items():
@@ -81,14 +82,15 @@ class ReferenceEngine:
         return result.graph
 
     def validate(self, shapes: Graph | None = None, source: BuiltGraph | None = None) -> ValidationReport:
-        return validate_graphs([self._graphs[layer] for layer in LAYERS if layer != "ontology"], shapes=shapes,
-                               source=source)
+        return validate_graphs([self._graphs[layer] for layer in LAYERS], shapes=shapes, source=source)
 
     def select(self, query: NamedQuery, bindings: Mapping[str, Node] | None = None, *,
                allow_service: bool = False) -> QueryResult:
         refuse_service(query.parsed, str(query.path), allow_service=allow_service)
         check_bindings(query, bindings or {})
-        initial = {Variable(name): value for name, value in (bindings or {}).items()}
+        # rdflib types bound values as Identifier; the Nodes bound are its terms (URIRef, Literal), all Identifiers.
+        initial: dict[str, Identifier] = {Variable(name): cast(Identifier, value)
+                                          for name, value in (bindings or {}).items()}
         try:
             result = self._union.query(query.prepared, initBindings=initial)
         except Exception as exc:  # rdflib's evaluation raises many types

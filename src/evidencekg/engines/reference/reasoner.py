@@ -1,4 +1,4 @@
-"""The reference engine's inference: the OWL 2 RL closure by owlrl of ontology + asserted data, kept as a graph of its own.
+"""The reference engine's inference: owlrl's OWL 2 RL closure of ontology + asserted data, kept as a graph of its own.
 
 The closure is computed on a scratch graph, so the caller's asserted graph is
 never modified, and only new, informative triples are returned:
@@ -34,7 +34,7 @@ def infer(asserted: Graph, ontology: Graph | None = None) -> Graph:
 
     Returns a new graph holding only the inferred triples; neither input is changed.
     """
-    import owlrl
+    import owlrl  # type: ignore[import-untyped]  # owlrl ships no type information
 
     schema = set(ontology) if ontology is not None else ontology_triples()
     scratch = Graph()

@@ -3,7 +3,7 @@
 >>> import evidencekg
 >>> from evidencekg.engines.reference.reasoner import infer
 >>> built = evidencekg.to_rdf(evidencekg.load_dataset(evidencekg.bundled_data_dir()))
->>> validate_graphs([built.graph, infer(built.graph)], source=built).conforms
+>>> validate_graphs([built.graph, infer(built.graph), evidencekg.load_ontology()], source=built).conforms
 True
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 from rdflib import Graph
 from rdflib.term import Node
 
+from ...errors import InputError
 from ...rdf.build import BuiltGraph
-from ...rdf.ontology import ontology_triples
 from ...validation.report import ValidationReport, report_from_graph
 from ...validation.shapes import load_shapes
 
@@ -32,7 +32,7 @@ class _PreparedQueryGraph(Graph):
         super().__init__()
         self._prepared: dict[str, Any] = {}
 
-    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(query_object, str):
             prepared = self._prepared.get(query_object)
             if prepared is None:
@@ -45,11 +45,11 @@ class _PreparedQueryGraph(Graph):
 
 def validate_graphs(layers: Iterable[Iterable[tuple[Node, Node, Node]]], *, shapes: Graph | None = None,
                     source: BuiltGraph | None = None) -> ValidationReport:
-    """Validate the triples of ``layers`` together with the ontology against the shapes (default: evidencekg's)."""
+    """Validate the triples of ``layers`` together against the shapes (default: evidencekg's)."""
     import pyshacl
 
     data = _PreparedQueryGraph()
-    for layer in (*layers, ontology_triples()):
+    for layer in layers:
         for triple in layer:
             data.add(triple)
     _conforms, report_graph, _text = pyshacl.validate(
@@ -60,4 +60,7 @@ def validate_graphs(layers: Iterable[Iterable[tuple[Node, Node, Node]]], *, shap
         advanced=True,
         inplace=True,  # the data graph is our own scratch copy
     )
+    if not isinstance(report_graph, Graph):
+        # pySHACL returns a failure, not a report, for shapes it cannot run (a query it refuses, say).
+        raise InputError("shapes", f"pySHACL cannot validate with these shapes: {' '.join(str(report_graph).split())}")
     return report_from_graph(report_graph, source)

@@ -18,7 +18,7 @@ from ...knowledge_graph import KnowledgeGraph
 
 def render_graphml(kg: KnowledgeGraph) -> bytes:
     """The evidence network as GraphML bytes (node ids typed ``iri:``/``literal:``)."""
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped]  # networkx ships no type information
 
     buffer = io.BytesIO()
     nx.write_graphml(to_networkx(kg), buffer, encoding="utf-8", prettyprint=True)

@@ -1,5 +1,22 @@
 """SHACL for the fast engine: shapes compiled into SPARQL run once over the whole store.
 
+pySHACL evaluates a SPARQL-based constraint once per focus node, on an
+rdflib graph; that is most of the time of validation. Here a shapes graph is
+compiled (:func:`compile_shapes`, pure, so callers can cache the result) into
+a few queries per shape, and :meth:`CompiledShapes.run` evaluates them on a
+store whose named graphs hold the data (queried with the default graph as
+their union), giving the results pySHACL gives, as :class:`RawResult` of
+rdflib terms. :func:`report_graph` writes them as the W3C report pySHACL
+writes.
+
+The modules follow the SHACL spec: :mod:`.shapes` compiles shapes and their
+targets (focus nodes), :mod:`.constraints` holds one module per family of
+constraint components (value type, cardinality, value range, string-based,
+other, SPARQL-based), :mod:`.scope` decides where a SPARQL constraint can
+run once for all focus nodes, :mod:`.run` evaluates on a store,
+:mod:`.literals` gives back literals the store rewrote, :mod:`.report`
+writes the report graph, and :mod:`.results` says what is unsupported.
+
 >>> import evidencekg
 >>> kg = evidencekg.build_graph(evidencekg.bundled_data_dir(), engine="fast")
 >>> kg.engine.validate(source=kg.built).conforms
@@ -16,7 +33,10 @@ from rdflib import Graph
 from ....rdf.build import BuiltGraph
 from ....validation.report import ValidationReport, report_from_graph
 from ....validation.shapes import load_shapes
-from .compiler import CompiledShapes, LiteralOrigins, RawResult, UnsupportedShapes, compile_shapes, report_graph
+from .literals import LiteralOrigins
+from .report import report_graph
+from .results import RawResult, UnsupportedShapes
+from .shapes import CompiledShapes, compile_shapes
 
 __all__ = ["CompiledShapes", "LiteralOrigins", "RawResult", "UnsupportedShapes", "compile_shapes", "report_graph",
            "validate_store"]

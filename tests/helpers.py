@@ -1,0 +1,47 @@
+"""What several test modules share: the test data's paths, and ways to run the command line.
+
+Test modules import from here, never from each other or from ``conftest.py``
+(which only holds fixtures). Paths come from this file, never from the
+working directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures"
+SECOND_DATASET = FIXTURES / "second-dataset"
+BROKEN = FIXTURES / "broken"
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a run of the command line gave: its exit status and output, as a process would."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str) -> Completed:
+    """Run the command line in this process (``evidencekg.cli.main``), output captured."""
+    from evidencekg.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return Completed(code, out.getvalue(), err.getvalue())
+
+
+def run_cli_process(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Completed:
+    """Run the installed command line in a fresh process, where the process is the point (cwd, env, signals)."""
+    completed = subprocess.run([sys.executable, "-m", "evidencekg", *args], cwd=cwd,
+                               env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=300)
+    return Completed(completed.returncode, completed.stdout, completed.stderr)
