@@ -45,3 +45,70 @@ def run_cli_process(*args: str, cwd: Path | None = None, env: dict[str, str] | N
     completed = subprocess.run([sys.executable, "-m", "evidencekg", *args], cwd=cwd,
                                env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=300)
     return Completed(completed.returncode, completed.stdout, completed.stderr)
+
+
+# A small valid dataset, and a way to vary it: the model's, the RDF's and the CLI's tests start from it.
+
+VOCABULARY = """\
+populations:
+  - id: adults
+    label: Adults
+  - id: older-adults
+    label: Older adults
+    broader: adults
+conditions:
+  - id: hypertension
+    label: Hypertension
+outcomes:
+  - id: blood-pressure
+    label: Blood pressure
+interventions:
+  - id: exercise
+    label: Exercise
+"""
+
+STUDY = """\
+id: doe-2020
+title: A trial
+authors: [Doe J]
+year: 2020
+design: randomized-controlled-trial
+sample_size: 40
+groups:
+  - id: treated
+    label: Treated
+    population: adults
+    condition: hypertension
+  - id: control
+    label: Control
+    population: adults
+    condition: hypertension
+interventions:
+  - id: walk
+    intervention: exercise
+findings:
+  - id: bp
+    outcome: blood-pressure
+    group: treated
+    comparator: control
+    intervention: walk
+    direction: decrease
+    significant: true
+    p_value: 0.01
+"""
+
+
+def make_dataset(
+    root: Path, study: str = STUDY, vocabulary: str = VOCABULARY, extra: dict[str, str] | None = None
+) -> Path:
+    (root / "studies").mkdir(parents=True, exist_ok=True)
+    (root / "vocabulary.yaml").write_text(vocabulary, encoding="utf-8")
+    (root / "studies" / "doe-2020.yaml").write_text(study, encoding="utf-8")
+    for name, text in (extra or {}).items():
+        (root / "studies" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def edit(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)

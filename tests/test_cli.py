@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import SECOND_DATASET, run_cli, run_cli_process
-from test_model import STUDY, edit, make_dataset
+from helpers import SECOND_DATASET, STUDY, edit, make_dataset, run_cli, run_cli_process
 
 import evidencekg
 from evidencekg.cli import main

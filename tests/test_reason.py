@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import make_dataset
 from rdflib import RDF, SKOS, URIRef
-from test_model import make_dataset
 
 import evidencekg
 from evidencekg.namespaces import EKG
@@ -40,7 +40,7 @@ def test_population_hierarchy_is_transitive(tmp_path: Path) -> None:
         "conditions:\n  - {id: hypertension, label: Hypertension}\noutcomes:\n  - {id: blood-pressure, label: BP}\n"
         "interventions:\n  - {id: exercise, label: Exercise}\n"
     )
-    from test_model import STUDY, edit
+    from helpers import STUDY, edit
 
     study = edit(STUDY, "population: adults", "population: older-adults")
     kg = evidencekg.build_graph(make_dataset(tmp_path / "data", study=study, vocabulary=vocabulary))

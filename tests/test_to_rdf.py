@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import STUDY, edit, make_dataset
 from rdflib import RDF, Graph, Literal, URIRef
-from test_model import STUDY, edit, make_dataset
 
 import evidencekg
 from evidencekg.namespaces import EKG

@@ -29,7 +29,8 @@ from .outputs.files import render_outputs
 from .rdf.build import BuiltGraph, base_iri, to_rdf
 from .rdf.graphs import RDF_FORMATS, read_rdf
 from .rdf.ontology import graph_names, ontology_triples
-from .records.model import Dataset, validate_records
+from .records.checks import validate_records
+from .records.model import Dataset
 from .records.reader import RECORD_SUFFIXES, VOCABULARY_FILE, display_path, read_dataset
 from .resources import bundled_data_dir
 from .sparql.named import NamedQuery, derivation_queries

@@ -43,7 +43,8 @@ from ..errors import InputError, InputErrors, SourceLocation
 from ..knowledge_graph import KnowledgeGraph
 from ..namespaces import EKG
 from ..rdf.build import Origin
-from ..records.model import Dataset, validate_records
+from ..records.checks import validate_records
+from ..records.model import Dataset
 from ..records.reader import DATASET_FILE, VOCABULARY_FILE, display_path, read_dataset, study_files
 from ..resources import ontology_path, package_version, queries_dir, shapes_paths
 from ..validation.report import CheckedInput, ShaclResult, ValidationReport

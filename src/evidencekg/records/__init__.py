@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .model import Dataset, load_dataset, validate_records
+from .checks import load_dataset, validate_records
+from .model import Dataset
 from .reader import DatasetFiles, Record, read_dataset, read_record
 
 __all__ = ["Dataset", "DatasetFiles", "Record", "load_dataset", "read_dataset", "read_record", "validate_records"]

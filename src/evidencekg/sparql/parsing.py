@@ -151,7 +151,9 @@ def _located_grammar() -> tuple[Any, dict[str, int]]:
         + sparql.SolutionModifier + sparql.ValuesClause,
     )
     query = sparql.Prologue + (select_query | sparql.ConstructQuery | sparql.DescribeQuery | sparql.AskQuery)
-    query.ignore("#" + pp.rest_of_line)
+    # rdflib's own comment rule, the same object: a new one would be added to every element of rdflib's
+    # grammar, which all parses in the process would then try twice.
+    query.ignore(sparql.QueryUnit.ignoreExprs[0])
     # pyparsing expands tabs before parsing unless told not to; the places noted must be places in the
     # text as given, and a tab inside a string literal must stay a tab.
     query.parse_with_tabs()
