@@ -84,12 +84,13 @@ SPELLINGS = {
 }
 
 
+@pytest.mark.parametrize("engine", ["fast", "reference"])
 @pytest.mark.parametrize("name", sorted(SPELLINGS))
-def test_service_is_refused_without_a_connection(name: str, listener: Listener, tmp_path: Path,
+def test_service_is_refused_without_a_connection(name: str, engine: str, listener: Listener, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     query = tmp_path / "remote.rq"
     query.write_text(SPELLINGS[name].format(port=listener.port), encoding="utf-8")
-    assert main(["query", str(query)]) == 2
+    assert main(["--engine", engine, "query", str(query)]) == 2
     assert "SERVICE" in capsys.readouterr().err
     assert listener.connections == 0
 
@@ -104,12 +105,13 @@ def test_a_service_hidden_from_one_reader_never_runs(listener: Listener, tmp_pat
     assert listener.connections == 0
 
 
-def test_the_listener_sees_an_allowed_service(listener: Listener, tmp_path: Path,
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_the_listener_sees_an_allowed_service(engine: str, listener: Listener, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     """The same setup with --allow-service does connect, so the tests above could fail."""
     query = tmp_path / "remote.rq"
     query.write_text(SPELLINGS["plain"].format(port=listener.port), encoding="utf-8")
-    main(["query", str(query), "--allow-service"])
+    main(["--engine", engine, "query", str(query), "--allow-service"])
     capsys.readouterr()
     assert listener.connections >= 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -167,3 +168,21 @@ def test_cli_cache_option(pristine: Path, tmp_path: Path) -> None:
     assert "incremental: 1 changed file" in second.stderr
     assert second.returncode == full.returncode == 1
     assert second.stdout == full.stdout
+
+
+def test_an_edited_cache_never_turns_a_failure_into_a_pass(pristine: Path, tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(pristine, root)
+    flip_a_direction(root)  # the planted opposite directions in one study: a violation
+    cache = tmp_path / "cache"
+    first, _ = validate_incremental(root, cache)
+    assert not first.report.conforms
+    document = json.loads((cache / "validation.json").read_text(encoding="utf-8"))
+    document["results"] = []
+    (cache / "validation.json").write_text(json.dumps(document), encoding="utf-8")
+    again, run = validate_incremental(root, cache)
+    assert run.full, "an edited cache must not be trusted"
+    assert again.report.results == first.report.results
+    (cache / "validation.json").write_text('{"key": 1, "studies": []}', encoding="utf-8")
+    third, run = validate_incremental(root, cache)
+    assert run.full and third.report.results == first.report.results

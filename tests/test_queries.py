@@ -10,6 +10,7 @@ from rdflib import Literal, URIRef
 
 import evidencekg
 from evidencekg.errors import QueryError
+from evidencekg.rdf import study_label
 from evidencekg.sparql import available_queries, load_query, parse_binding, read_query
 
 QUERY_NAMES = sorted(available_queries())
@@ -54,8 +55,6 @@ def test_parameters_are_bound_not_formatted(bundled_kg: evidencekg.KnowledgeGrap
     path = tmp_path / "by-label.rq"
     path.write_text("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
                     "SELECT ?study WHERE { ?study rdfs:label ?label }", encoding="utf-8")
-    from evidencekg.rdf import study_label
-
     label = Literal(study_label(bundled_kg.dataset.studies[0]))
     rows = evidencekg.query(bundled_kg, read_query(path), {"label": label}).rows
     assert len(rows) == 1
@@ -203,3 +202,28 @@ def test_disagreements_query_lists_every_derived_disagreement(bundled_kg: eviden
     kinds = sum(1 for _ in bundled_kg.derived.subject_objects(EKG.relationKind)
                 if (_[0], RDF.type, EKG.Disagreement) in bundled_kg.derived)
     assert len(rows) == kinds
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_both_engines_bind_refuse_and_order_alike(engine: str, tmp_path: Path) -> None:
+    from evidencekg.sparql import parse_bindings
+
+    kg = evidencekg.build_graph(evidencekg.bundled_data_dir(), engine=engine)
+    study = kg.dataset.studies[0]
+    label = Literal(study_label(study))
+    lower = tmp_path / "lower.rq"
+    lower.write_text("prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                     "select ?study where { ?study rdfs:label ?label }", encoding="utf-8")
+    assert len(evidencekg.query(kg, read_query(lower), {"label": label})) == 1
+    inner = tmp_path / "inner.rq"
+    inner.write_text("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                     "SELECT ?study WHERE { { SELECT ?study WHERE { ?study rdfs:label ?label } } }", encoding="utf-8")
+    with pytest.raises(QueryError, match="only inside a sub-query"):
+        evidencekg.query(kg, read_query(inner), {"label": label})
+    with pytest.raises(QueryError, match="already bound"):
+        parse_bindings(["n=1", "n=2"])
+    star = tmp_path / "star.rq"
+    star.write_text("PREFIX ekg: <https://w3id.org/evidencekg/ontology#>\n"
+                    "SELECT * WHERE { ?finding ekg:direction ?direction ; ekg:outcome ?outcome } LIMIT 1",
+                    encoding="utf-8")
+    assert evidencekg.query(kg, read_query(star)).variables == ("direction", "finding", "outcome")

@@ -273,10 +273,10 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
 def query_command(name_or_file: str, data_dir: Path | None, fmt: str, params: tuple[str, ...],
                   allow_service: bool) -> None:
     """Run a named query from queries/ (e.g. effect-vs-null) or any .rq file."""
-    from .sparql import load_query, parse_binding, render
+    from .sparql import load_query, parse_bindings, render
 
     named = load_query(name_or_file)
-    bindings = dict(parse_binding(p) for p in params)
+    bindings = parse_bindings(params)
     kg = _build(data_dir)
     result = kg.query(named, bindings, allow_service=allow_service)
     _say(f"{named.name}: {_plural(len(result), 'row')}")

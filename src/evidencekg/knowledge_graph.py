@@ -86,7 +86,9 @@ class KnowledgeGraph:
               allow_service: bool = False) -> QueryResult:
         """Run a named query (or ``.rq`` path) over every layer."""
         named = load_query(name) if isinstance(name, str) else name
-        return self.engine.select(named, bindings, allow_service=allow_service)
+        result = self.engine.select(named, bindings, allow_service=allow_service)
+        # SPARQL leaves the columns of SELECT * in no particular order, and the engines differ: name order.
+        return result.with_columns_sorted() if named.parsed.projects_all else result
 
     def counts(self) -> dict[str, int]:
         """Records in, nodes out and triples: what a build reports."""

@@ -159,13 +159,23 @@ def _result_from_json(document: dict[str, Any]) -> ShaclResult:
     return ShaclResult(**document, origin=origin)
 
 
+def _digest(document: Mapping[str, Any]) -> str:
+    """The SHA-256 of a cache document's content (without its digest), in canonical JSON."""
+    content = {name: value for name, value in document.items() if name != "digest"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def load_cache(cache_dir: Path, key: str) -> dict[str, Any] | None:
-    """The cached run, or None when there is none or it no longer applies."""
+    """The cached run, or None when there is none, it no longer applies, or its content is not what was written.
+
+    The digest covers the inputs' key, the study files' hashes and the results together, so an edited or
+    damaged cache (results emptied, say) makes a full run, never a pass it did not earn.
+    """
     try:
         document = json.loads((cache_dir / CACHE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(document, dict) or document.get("key") != key:
+    if not isinstance(document, dict) or document.get("key") != key or document.get("digest") != _digest(document):
         return None
     return document
 
@@ -180,6 +190,7 @@ def save_cache(cache_dir: Path, key: str, entries: Mapping[str, StudyEntry], rep
         "relation_studies": dict(sorted(relation_studies.items())),
         **extra,
     }
+    document["digest"] = _digest(document)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         handle, staging = tempfile.mkstemp(prefix=".validation-", dir=cache_dir)
@@ -230,10 +241,13 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     if cached is None:
         return full_run()
 
-    old = {path: _entry_from_json(entry) for path, entry in cached["studies"].items()}
+    try:
+        old = {path: _entry_from_json(entry) for path, entry in cached["studies"].items()}
+        results = [_result_from_json(dict(r)) for r in cached["results"]]
+        vocabulary_path = str(cached["vocabulary"])
+    except (KeyError, TypeError, ValueError, AttributeError):  # a cache of another shape: trust none of it
+        return full_run()
     changed = sorted(p for p in set(old) | set(hashes) if old.get(p) is None or old[p].sha256 != hashes.get(p))
-    results = [_result_from_json(dict(r)) for r in cached["results"]]
-    vocabulary_path = cached["vocabulary"]
     if not changed:
         report = ValidationReport(tuple(results), Graph())
         names = sorted([vocabulary_path, *old])

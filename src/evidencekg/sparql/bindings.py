@@ -13,16 +13,16 @@ outermost WHERE group, whose place comes from the parser (see
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from rdflib import Literal, URIRef
-from rdflib.term import Node
+from rdflib.term import Node, Variable
 
 from ..errors import QueryError
 from ..namespaces import PREFIXES
 from ..rdf.terms import TermConverter
 from .named import NamedQuery
-from .parsing import insert_after_where_brace
+from .parsing import insert_after_where_brace, walk
 
 
 def check_bindings(query: NamedQuery, bindings: Mapping[str, Node]) -> None:
@@ -35,6 +35,10 @@ def check_bindings(query: NamedQuery, bindings: Mapping[str, Node]) -> None:
     computed = query.parsed.computed_variables()
     for name in bindings:
         if name not in mentioned:
+            inner = name in {str(v) for v in walk(query.prepared.algebra) if isinstance(v, Variable)}
+            if inner:
+                raise QueryError(f"{query.path}: ?{name} is used only inside a sub-query, which a binding does not "
+                                 "reach; bind a variable of the outer query")
             raise QueryError(f"{query.path}: the query has no variable ?{name} to bind")
         if name in computed:
             raise QueryError(f"{query.path}: ?{name} is computed by the query (AS ?{name}) and cannot be bound")
@@ -52,6 +56,17 @@ def with_values(query: NamedQuery, bindings: Mapping[str, Node]) -> str:
     to_oxigraph = TermConverter()
     values = " ".join(f"VALUES ?{name} {{ {to_oxigraph(value)} }}" for name, value in sorted(bindings.items()))
     return insert_after_where_brace(query.parsed, values)
+
+
+def parse_bindings(texts: Iterable[str]) -> dict[str, Node]:
+    """``name=value`` texts → bindings; a variable given twice is refused, not silently given its last value."""
+    bindings: dict[str, Node] = {}
+    for text in texts:
+        name, value = parse_binding(text)
+        if name in bindings:
+            raise QueryError(f"binding {text!r}: ?{name} is already bound to {bindings[name].n3()}")
+        bindings[name] = value
+    return bindings
 
 
 def parse_binding(text: str) -> tuple[str, Node]:

@@ -57,8 +57,10 @@ class ParsedQuery:
     """Whether a SELECT query's projection is ``*``."""
 
     def variables(self) -> frozenset[str]:
-        """Every variable the query mentions (rdflib's internal ones left out)."""
-        return frozenset(str(v) for v in walk(self.prepared.algebra)
+        """The variables of the query's own scope: those of its patterns and expressions, and what its
+        sub-queries project (a variable used only inside a sub-query is not one of them; rdflib's internal
+        ones are left out)."""
+        return frozenset(str(v) for v in walk(self.prepared.algebra, into_subqueries=False)
                          if isinstance(v, Variable) and not str(v).startswith("__"))
 
     def computed_variables(self) -> frozenset[str]:
@@ -74,15 +76,25 @@ def _name(node: Any) -> str | None:
     return getattr(node, "name", None) if hasattr(node, "items") else None
 
 
-def walk(node: Any) -> Iterator[Any]:
-    """Every node and value of an rdflib algebra tree, depth first (EXISTS patterns included)."""
+def walk(node: Any, *, into_subqueries: bool = True) -> Iterator[Any]:
+    """Every node and value of an rdflib algebra tree, depth first (EXISTS patterns included).
+
+    With ``into_subqueries=False``, a sub-query gives only the variables it projects: the first
+    projection met from the top is the query's own, every later one a sub-query's.
+    """
     from rdflib.plugins.sparql.parserutils import CompValue
 
     stack = [node]
+    outer_projection_seen = False
     while stack:
         current = stack.pop()
         yield current
         if isinstance(current, CompValue):
+            if current.name == "Project" and not into_subqueries:
+                if outer_projection_seen:
+                    yield from current.PV or ()
+                    continue
+                outer_projection_seen = True
             if current.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
                 # rdflib keeps the translated pattern of an EXISTS as an attribute, not as an item.
                 stack.append(current.graph)

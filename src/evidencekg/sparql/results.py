@@ -36,6 +36,12 @@ class QueryResult:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def with_columns_sorted(self) -> QueryResult:
+        """The same rows with the columns in name order (for ``SELECT *``, whose order SPARQL leaves open)."""
+        order = sorted(range(len(self.variables)), key=self.variables.__getitem__)
+        return QueryResult(tuple(self.variables[i] for i in order), tuple(tuple(row[i] for i in order)
+                                                                           for row in self.rows))
+
     def records(self) -> list[dict[str, Node]]:
         """Rows as dicts of the bound variables only."""
         return [{v: value for v, value in zip(self.variables, row, strict=False) if value is not None}
