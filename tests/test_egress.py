@@ -121,3 +121,18 @@ def test_an_escape_that_expands_into_an_escape_is_refused(tmp_path: Path, capsys
     query.write_text('SELECT * WHERE { ?s ?p "\\u005Cu0041" }', encoding="utf-8")
     assert main(["query", str(query)]) == 2
     assert "expands into another escape" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+@pytest.mark.parametrize("clause", ["FROM", "FROM NAMED"])
+def test_a_dataset_clause_is_never_fetched(engine: str, clause: str, listener: Listener, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """FROM names a graph of the store (fast engine) or is refused (reference engine, where rdflib would fetch it)."""
+    query = tmp_path / "from.rq"
+    query.write_text(f"SELECT * {clause} <http://127.0.0.1:{listener.port}/g> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+                     encoding="utf-8")
+    status = main(["--engine", engine, "query", str(query)])
+    err = capsys.readouterr().err
+    assert status == (0 if engine == "fast" else 2), err
+    assert "internal error" not in err
+    assert listener.connections == 0

@@ -91,14 +91,22 @@ class ReferenceEngine:
         # rdflib types bound values as Identifier; the Nodes bound are its terms (URIRef, Literal), all Identifiers.
         initial: dict[str, Identifier] = {Variable(name): cast(Identifier, value)
                                           for name, value in (bindings or {}).items()}
+        if getattr(query.prepared.algebra, "datasetClause", None):
+            # rdflib would read each FROM graph from its IRI, over the network; the layers here are one graph.
+            raise QueryError(f"{query.path}: FROM and FROM NAMED pick named graphs, which the reference engine does "
+                             "not keep apart; use the fast engine, or GRAPH patterns there")
         try:
             result = self._union.query(query.prepared, initBindings=initial)
+            if result.type != "SELECT":
+                raise QueryError(f"{query.path}: only SELECT queries produce rows (this is {result.type})")
+            variables = tuple(str(v) for v in result.vars or ())
+            # rdflib evaluates lazily: its errors come while the rows are read.
+            rows = tuple(tuple(row) for row in result)  # type: ignore[arg-type]
+        except QueryError:
+            raise
         except Exception as exc:  # rdflib's evaluation raises many types
             raise QueryError(f"{query.path}: query failed: {exc}") from None
-        if result.type != "SELECT":
-            raise QueryError(f"{query.path}: only SELECT queries produce rows (this is {result.type})")
-        variables = tuple(str(v) for v in result.vars or ())
-        return QueryResult(variables, tuple(tuple(row) for row in result))  # type: ignore[arg-type]
+        return QueryResult(variables, rows)
 
     @cached_property
     def _union(self) -> Graph:
