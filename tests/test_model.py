@@ -8,7 +8,6 @@ import pytest
 import yaml
 from helpers import STUDY, VOCABULARY, edit, make_dataset
 
-
 from evidencekg import InputErrors, load_dataset
 from evidencekg.rdf import design_class
 from evidencekg.records.model import Design, Study
