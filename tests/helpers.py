@@ -1,4 +1,4 @@
-"""What several test modules share: the test data's paths, and ways to run the command line.
+"""What several test modules share: the test data's paths, ways to run the command line, a loopback listener.
 
 Test modules import from here, never from each other or from ``conftest.py``
 (which only holds fixtures). Paths come from this file, never from the
@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import socket
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,3 +114,43 @@ def make_dataset(
 def edit(text: str, old: str, new: str) -> str:
     assert old in text, old
     return text.replace(old, new, 1)
+
+
+# A loopback server for the tests that nothing leaves the machine (SERVICE in queries and in shapes).
+
+EMPTY_RESULTS = b'{"head":{"vars":["a"]},"results":{"bindings":[]}}'
+
+
+class Listener:
+    """A loopback TCP server that counts connections and answers each with empty SPARQL JSON results."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.2)
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            with client:
+                client.settimeout(2)
+                try:
+                    client.recv(65536)
+                    client.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                                   b"Content-Length: " + str(len(EMPTY_RESULTS)).encode() + b"\r\n"
+                                   b"Connection: close\r\n\r\n" + EMPTY_RESULTS)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.server.close()

@@ -8,51 +8,13 @@ that rdflib reads as a line break and oxigraph, on the raw text, would not.
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import Listener
 
 from evidencekg.cli import main
-
-EMPTY_RESULTS = b'{"head":{"vars":["a"]},"results":{"bindings":[]}}'
-
-
-class Listener:
-    """A loopback TCP server that counts connections and answers each with empty SPARQL JSON results."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.server.settimeout(0.2)
-        self.port = self.server.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            with client:
-                client.settimeout(2)
-                try:
-                    client.recv(65536)
-                    client.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
-                                   b"Content-Length: " + str(len(EMPTY_RESULTS)).encode() + b"\r\n"
-                                   b"Connection: close\r\n\r\n" + EMPTY_RESULTS)
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.server.close()
 
 
 @pytest.fixture()

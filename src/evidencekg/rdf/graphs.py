@@ -7,14 +7,18 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib import Dataset as RDFDataset
-from rdflib import Graph
+from rdflib.term import Node
 
 from ..errors import InputError, SourceLocation
 from ..namespaces import PREFIXES
+from .terms import TermConverter
 
 
 def new_graph() -> Graph:
@@ -23,7 +27,6 @@ def new_graph() -> Graph:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     return graph
-
 
 
 RDF_FORMATS = {
@@ -44,28 +47,207 @@ RDF_FORMATS = {
 
 def read_rdf(paths: Iterable[Path]) -> Graph:
     """Read RDF files into one graph (the triples of every named graph, merged), never touching the network."""
-    from ..offline import NetworkRefused, offline
-
     graph = new_graph()
     for path in paths:
         fmt = RDF_FORMATS.get(path.suffix.lower())
         if fmt is None:
             known = ", ".join(sorted(RDF_FORMATS))
             raise InputError(str(path), f"unknown RDF file type {path.suffix!r}; use one of {known}")
-        if not path.is_file():
-            raise InputError(str(path), "no such file")
-        scratch = RDFDataset() if fmt in ("trig", "nquads") else Graph()
-        try:
-            with offline():
-                scratch.parse(path, format=fmt)
-        except NetworkRefused as exc:
-            raise InputError(str(path), f"{exc}: remote contexts and external entities are not fetched") from None
-        except Exception as exc:  # the parsers raise many unrelated exception types
-            raise InputError(_rdf_error_location(path, exc), f"cannot parse as {fmt}: {_first_line(exc)}") from None
-        triples = scratch.quads() if isinstance(scratch, RDFDataset) else scratch.triples((None, None, None))
-        for triple in triples:
-            graph.add(triple[:3])
+        parse_rdf_file(path, fmt, graph)
     return graph
+
+
+def parse_rdf_file(path: Path, fmt: str, into: Graph) -> None:
+    """Add the triples of one RDF file from elsewhere (rdflib parser ``fmt``) to ``into``; data and shapes alike.
+
+    Before rdflib sees the file, a JSON-LD document must have only inline contexts and an XML one no DTD
+    entity declarations; rdflib then parses it inside the network guard, and every term it produced must be
+    one both engines hold (:func:`check_terms`). Any failure is an :class:`InputError` naming the file.
+    """
+    from ..offline import NetworkRefused, offline
+
+    if not path.is_file():
+        raise InputError(str(path), "no such file" if not path.exists() else "not a regular file")
+    if fmt == "json-ld":
+        refuse_context_references(path)
+    elif fmt in XML_FORMATS:
+        refuse_dtd_declarations(path)
+    scratch = RDFDataset() if fmt in ("trig", "nquads") else Graph()
+    try:
+        with offline():
+            scratch.parse(path, format=fmt)
+    except NetworkRefused as exc:
+        raise InputError(str(path), f"{exc}: remote contexts and external entities are not fetched") from None
+    except RecursionError as exc:
+        raise InputError(_recursion_location(path, exc), "nesting too deep to read") from None
+    except Exception as exc:  # the parsers raise many unrelated exception types
+        raise InputError(_rdf_error_location(path, exc), f"cannot parse as {fmt}: {_first_line(exc)}") from None
+    triples = scratch.quads() if isinstance(scratch, RDFDataset) else scratch.triples((None, None, None))
+    into.addN((s, p, o, into) for s, p, o in check_terms(path, (quad[:3] for quad in triples)))
+
+
+XML_FORMATS = frozenset({"xml", "trix"})
+"""rdflib parsers that read XML (through expat), where a DTD could declare entities."""
+
+
+def check_terms(path: Path, triples: Iterable[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
+    """The triples, each checked to be RDF that both engines hold; else an :class:`InputError` naming ``path``.
+
+    rdflib accepts more than RDF: N3 formulas and variables, literals as subjects, IRIs with spaces,
+    blank node ids and language tags that pyoxigraph (the fast engine) refuses. Each distinct term is
+    converted to pyoxigraph once; whatever it refuses, or a term out of its place, is refused here, so the
+    engines see the same well-formed graph. Every triple is checked before any is refused, and the
+    message names the first problem in a fixed order, whatever order the parser gave the triples in.
+    """
+    convert = TermConverter()
+    checked: set[Node] = set()
+    problems: set[str] = set()
+
+    def check(term: Node, role: str, allowed: tuple[type, ...]) -> None:
+        if not isinstance(term, allowed):
+            if isinstance(term, (Variable, Graph)):
+                problems.add(f"{_shown(term)} is not RDF (N3 formulas and variables are not accepted)")
+            else:
+                problems.add(f"{_shown(term)} cannot be the {role} of a triple")
+        elif term not in checked:
+            checked.add(term)
+            try:
+                convert(term)
+            except (ValueError, TypeError) as exc:
+                problems.add(f"{_shown(term)} is not well-formed: {_first_line(exc)}")
+
+    kept = []
+    for s, p, o in triples:
+        check(s, "subject", (URIRef, BNode))
+        check(p, "predicate", (URIRef,))
+        check(o, "object", (URIRef, BNode, Literal))
+        kept.append((s, p, o))
+    if problems:
+        first, *others = sorted(problems)
+        raise InputError(str(path), first + (f" (and {len(others)} more)" if others else ""))
+    return kept
+
+
+def _shown(term: Node) -> str:
+    """A term as a message shows it, whatever is wrong with it (rdflib's ``n3()`` refuses a bad IRI)."""
+    if isinstance(term, Graph):
+        return "N3 formula { … }"
+    if isinstance(term, URIRef):
+        text = f"IRI <{term}>"
+    elif isinstance(term, BNode):
+        text = f"blank node _:{term}"
+    elif isinstance(term, Literal):
+        text = "literal " + json.dumps(str(term), ensure_ascii=False)
+        text += f"@{term.language}" if term.language else f"^^<{term.datatype}>" if term.datatype else ""
+    elif isinstance(term, Variable):
+        text = f"variable ?{term}"
+    else:
+        text = f"{type(term).__name__} {term!r}"
+    return (text[:160] + "…") if len(text) > 160 else text
+
+
+def refuse_context_references(path: Path) -> None:
+    """Refuse a JSON-LD file whose ``@context`` (anywhere) names a context elsewhere instead of holding it.
+
+    rdflib would read a ``file:`` IRI or a relative path as a file (``/etc/passwd``, ``/dev/zero``, a FIFO),
+    so the decision is made on the JSON before rdflib sees the file. A string, or a string in a list, is a
+    reference, and so is a context's ``@import``. An http(s) URL is left to the network guard, which refuses
+    to fetch it and says so.
+    """
+    try:
+        document = json.loads(path.read_bytes())
+    except RecursionError:
+        raise InputError(str(path), "nesting too deep to read") from None
+    except json.JSONDecodeError as exc:
+        where = SourceLocation(str(path), exc.lineno, exc.colno)
+        raise InputError(where, f"cannot parse as json-ld: {exc.msg}") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(str(path), f"cannot parse as json-ld: {_first_line(exc)}") from None
+    stack: list[Any] = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for iri, shown in _context_references(value.get("@context")):
+                if not _left_to_the_guard(iri):
+                    raise InputError(str(path), f"@context {shown} is not inline; "
+                                                "evidencekg reads only inline JSON-LD contexts")
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def _context_references(context: Any) -> Iterator[tuple[str, str]]:
+    """The references in one ``@context`` value, each with how a message shows it (``@import "b.jsonld"``)."""
+    for entry in context if isinstance(context, list) else [context]:
+        if isinstance(entry, str):
+            yield entry, json.dumps(entry, ensure_ascii=False)
+        elif isinstance(entry, dict) and isinstance(entry.get("@import"), str):
+            yield entry["@import"], "@import " + json.dumps(entry["@import"], ensure_ascii=False)
+
+
+def _left_to_the_guard(reference: str) -> bool:
+    # A remote context is refused by the network guard when rdflib tries to fetch it; anything else
+    # (file:, a relative path, another scheme) would be read from the disk, so it is refused here.
+    return reference.lower().startswith(("http://", "https://"))
+
+
+class _DTDFound(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _PrologRead(Exception):
+    """The root element has started: no DTD can follow."""
+
+
+def refuse_dtd_declarations(path: Path) -> None:
+    """Refuse an XML file whose DTD declares entities (or names an external DTD), before rdflib parses it.
+
+    Entity expansion ("billion laughs") takes minutes of CPU in rdflib's RDF/XML parser from a file of a
+    few hundred bytes. expat reads the prolog and stops at the root element.
+    """
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+
+    def entity(name: str, *_: Any) -> None:
+        raise _DTDFound(parser.CurrentLineNumber, "DTD entity declarations are not accepted")
+
+    def doctype(name: str, system_id: str | None, public_id: str | None, _internal: int) -> None:
+        if system_id or public_id:
+            raise _DTDFound(parser.CurrentLineNumber, "external DTDs are not accepted")
+
+    def root(*_: Any) -> None:
+        raise _PrologRead
+
+    parser.EntityDeclHandler = entity
+    parser.UnparsedEntityDeclHandler = entity
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    try:
+        with path.open("rb") as stream:
+            parser.ParseFile(stream)
+    except _DTDFound as exc:
+        raise InputError(SourceLocation(str(path), exc.line), exc.message) from None
+    except _PrologRead:
+        return
+    except expat.ExpatError as exc:
+        raise InputError(SourceLocation(str(path), exc.lineno, exc.offset + 1),
+                         f"cannot parse as XML: {expat.ErrorString(exc.code)}") from None
+
+
+def _recursion_location(path: Path, exc: RecursionError) -> SourceLocation:
+    # rdflib's Turtle/N3 parser counts lines as it goes; its deepest frame knows where the nesting was.
+    line = 0
+    tb = exc.__traceback__
+    while tb is not None:
+        candidate = getattr(tb.tb_frame.f_locals.get("self"), "lines", None)
+        if isinstance(candidate, int) and not isinstance(candidate, bool):
+            line = candidate + 1
+        tb = tb.tb_next
+    return SourceLocation(str(path), line)
 
 
 def _rdf_error_location(path: Path, exc: Exception) -> SourceLocation:

@@ -14,6 +14,6 @@ from .results import FORMATS, QueryResult, display, render, table
 
 __all__ = [
     "FORMATS", "NamedQuery", "ParsedQuery", "QueryResult", "available_queries", "check_bindings",
-    "derivation_queries", "display", "load_query", "parse_binding", "parse_bindings", "parse_query", "query_from_text", "read_query",
-    "refuse_service", "render", "table", "uses_service", "with_values",
+    "derivation_queries", "display", "load_query", "parse_binding", "parse_bindings", "parse_query",
+    "query_from_text", "read_query", "refuse_service", "render", "table", "uses_service", "with_values",
 ]

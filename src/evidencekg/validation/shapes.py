@@ -1,8 +1,8 @@
 """The shapes a graph is validated against: evidencekg's own (``ontology/shapes/``), and any a user adds.
 
-User shapes files are read inside the network guard: a JSON-LD shapes file
-naming a remote ``@context``, or an RDF/XML one with an external entity, is
-refused, never fetched.
+User shapes files are read as RDF data files are (:func:`~evidencekg.rdf.graphs.parse_rdf_file`):
+a JSON-LD shapes file must hold its ``@context`` inline, an RDF/XML one must not
+declare DTD entities, nothing is fetched, and every term must be well-formed RDF.
 
 >>> shapes = load_shapes()
 >>> len(shapes) > 0
@@ -18,9 +18,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.term import Node
 
-from ..errors import InputError
-from ..offline import NetworkRefused, offline
-from ..rdf.graphs import new_graph
+from ..rdf.graphs import new_graph, parse_rdf_file
 from ..resources import shapes_paths
 
 
@@ -38,14 +36,7 @@ def load_shapes(extra: Iterable[Path] = ()) -> Graph:
     for triple in _bundled_shapes():
         shapes.add(triple)
     for path in extra:
-        try:
-            with offline():
-                shapes.parse(path, format=_rdf_format(path))
-        except NetworkRefused as exc:
-            raise InputError(str(path), f"{exc}: remote contexts and external entities are not fetched") from None
-        except Exception as exc:  # rdflib raises many unrelated types for bad syntax
-            detail = " ".join(str(exc).split())
-            raise InputError(str(path), f"cannot read shapes: {detail[:240]}") from None
+        parse_rdf_file(path, _rdf_format(path), shapes)
     return shapes
 
 
