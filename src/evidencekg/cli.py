@@ -376,15 +376,19 @@ def report(data_dir: Path | None, out_dir: Path) -> None:
 @click.option("--studies", type=click.IntRange(min=1), required=True, help="Number of studies to generate.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same files.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Directory to write the dataset to (replaced if it holds an earlier synthetic dataset).")
+              help="Directory to write the dataset to: new, empty, or holding an earlier synthetic dataset "
+                   "and nothing else (which is replaced).")
 def synth(studies: int, seed: int, out_dir: Path) -> None:
     """Generate a synthetic dataset with known disagreements (listed in planted.json), for tests and benchmarks."""
+    from .errors import InputError
     from .synth import generate
 
     try:
         manifest = generate(studies, seed, out_dir)
     except (FileExistsError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(str(out_dir), f"cannot write the dataset: {exc.strerror or exc}") from None
     _say(f"wrote {manifest.studies} studies, {manifest.findings} findings to {out_dir}; planted "
          f"{len(manifest.opposite_directions)} opposite-direction and {len(manifest.effect_vs_null)} "
          "effect-vs-null disagreements")
