@@ -3,9 +3,10 @@
 Every case is a small dataset directory under ``tests/bad_inputs/<case>/``: a
 copy of ``tests/bad_inputs/_base/`` (a valid, conforming dataset) with one
 defect. Cases that need bytes a checked-in text file cannot hold (non-UTF-8, a
-byte-order mark with CRLF, a raw NUL, a 50 MB file) or directories git cannot
-hold (an empty one, a missing one) are built here by a small generator from
-``_base``; their expectations live in the same table as the others.
+byte-order mark with CRLF, a raw NUL, a 50 MB file), directories git cannot
+hold (an empty one, a missing one) or entries it should not (a dangling link,
+a named pipe) are built here by a small generator from ``_base``; their
+expectations live in the same table as the others.
 
 For each case, in a fresh process and from the directory that holds the copy
 (so paths print as ``<case>/studies/doe-2020.yaml``):
@@ -89,6 +90,16 @@ def many_unknown_keys(root: Path) -> None:
         handle.writelines(f"k{i}: 1\n" for i in range(20_000))
 
 
+def dangling_symlink(root: Path) -> None:
+    """studies/gone.yaml links to a file that does not exist."""
+    (root / "studies" / "gone.yaml").symlink_to("missing.yaml")
+
+
+def fifo(root: Path) -> None:
+    """studies/pipe.yaml is a named pipe: opening it would wait for a writer forever."""
+    os.mkfifo(root / "studies" / "pipe.yaml")
+
+
 def empty_directory(root: Path) -> None:
     shutil.rmtree(root)
     root.mkdir()
@@ -155,6 +166,16 @@ CASES = [
     Case("year-not-a-number", 2, STUDY, 5, "year: input should be a valid integer, got 'abc'"),
     Case("p-value-nan", 2, STUDY, 32, "findings[0].p_value: nan is not a number a source can report"),
     Case("p-value-integer-overflows-float", 2, STUDY, 32, "findings[0].p_value"),
+    # Numbers keep their meaning or are refused: no float() spellings (0_001), no digits of other scripts,
+    # nothing that would become 0 or infinity.
+    Case("p-value-bound-with-underscore", 2, STUDY, 32, "findings[0].p_value: '<0_001' is not a p-value"),
+    Case("p-value-bound-full-width-digits", 2, STUDY, 32, "is not a p-value: write a number (0.003) or a bound"),
+    Case("p-value-underflows-to-zero", 2, STUDY, 32, "findings[0].p_value: the number 1e-400 is too small to store: "
+         "it would become 0"),
+    Case("p-value-bound-underflows-to-zero", 2, STUDY, 32, "findings[0].p_value: the number 1e-400 is too small"),
+    Case("p-value-overflows-to-infinity", 2, STUDY, 32, "findings[0].p_value: the number 1e400 is too large to store"),
+    Case("year-full-width-digits", 2, STUDY, 5, "year: input should be a valid integer"),
+    Case("sample-size-arabic-indic-digits", 2, STUDY, 9, "sample_size: input should be a valid integer"),
     Case("missing-required-key", 2, STUDY, 25, "findings[0].direction: required key is missing"),
     Case("key-typo-finidngs", 2, STUDY, 24, "finidngs: unknown key 'finidngs'; did you mean 'findings'?"),
     Case("direction-typo", 2, STUDY, 30, "'decreese' is not allowed; expected one of 'increase', 'decrease' or "
@@ -196,7 +217,17 @@ CASES = [
     Case("year-in-future", 1, STUDY, 5, "publication year 2999 is not plausible"),
     # Accepted: text is text, whatever it holds.
     Case("quote-with-control-chars-and-triple-quotes", 0, None, None, "", quote=QUOTE),
-    # Directories.
+    # Directories: nothing that looks like a record is skipped without a word.
+    Case("dataset-yml-spelling", 2, "dataset.yml", None, "not read: name it dataset.yaml"),
+    Case("study-suffixes-in-other-case", 2, "studies/zz-copy.Yml", 2,
+         "duplicate study id 'doe-2020', also used by {case}/studies/doe-2020.YAML"),
+    Case("stray-file-in-studies", 2, "studies/notes.txt", None, "not a study record: files in studies/ end in .yaml"),
+    Case("subdirectory-in-studies", 2, "studies/old", None, "a directory; studies/ holds record files only"),
+    Case("dangling-symlink-in-studies", 2, "studies/gone.yaml", None,
+         "a symbolic link to 'missing.yaml', which does not exist", make=dangling_symlink),
+    Case("fifo-in-studies", 2, "studies/pipe.yaml", None, "a named pipe (FIFO), not a record file", make=fifo,
+         max_seconds=10.0),
+    Case("hidden-and-readme-files-in-studies-accepted", 0, None, None, ""),
     Case("no-study-records", 2, "studies", None, "no study records (*.yaml) found"),
     Case("empty-data-directory", 2, None, None, "no vocabulary.yaml in the data directory", make=empty_directory),
     Case("data-directory-missing", 2, None, None, "data directory does not exist", make=missing_directory),
@@ -376,3 +407,40 @@ def test_the_quote_survives_in_the_trig_output_too() -> None:
     kg = evidencekg.build_graph(CORPUS / "quote-with-control-chars-and-triple-quotes")
     trig = Dataset().parse(data=render_outputs(kg)[DATASET_FILE], format="trig")
     assert {str(o) for _, _, o, _ in trig.quads((None, EKG_QUOTE, None, None))} == {QUOTE}
+
+
+@pytest.mark.parametrize(("name", "fragment"), [
+    ("stray.yaml", "not a record file of the dataset, so it would not be read: study records live in studies/"),
+    ("dataset.yml", "not a record file of the dataset, so it would not be read: name it dataset.yaml"),
+    ("Vocabulary.YAML", "name it vocabulary.yaml"),
+])
+def test_validating_a_file_beside_the_vocabulary_that_is_not_read_is_refused(tmp_path: Path, name: str,
+                                                                             fragment: str) -> None:
+    """``validate DATASET/stray.yaml`` once said "conforms" without reading the file."""
+    from helpers import run_cli
+
+    shutil.copytree(BASE, tmp_path / "base")
+    stray = tmp_path / "base" / name
+    stray.write_text("id: not-read\nyear: [unreadable\n", encoding="utf-8")
+    completed = run_cli("validate", str(stray))
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert completed.stdout == ""
+    assert "Traceback" not in completed.stderr
+    assert [line for line in completed.stderr.splitlines() if f"{stray}: " in line and fragment in line], (
+        completed.stderr)
+
+
+def test_the_counts_line_counts_the_files_read(tmp_path: Path) -> None:
+    """Study files in another case are read and counted; hidden and README files are neither."""
+    from helpers import run_cli
+
+    root = tmp_path / "base"
+    shutil.copytree(BASE, root)
+    (root / STUDY).rename(root / "studies" / "doe-2020.YAML")
+    (root / "studies" / "other-2021.yml").write_text(
+        _study_text(BASE.parent / "_base").replace("id: doe-2020", "id: other-2021"), encoding="utf-8")
+    (root / "studies" / ".gitkeep").write_text("", encoding="utf-8")
+    (root / "studies" / "README.md").write_text("SYNTHETIC TEST DATA\n", encoding="utf-8")
+    completed = run_cli("validate", "--data", str(root))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "3 files, 2 records, 2 findings: conforms" in completed.stdout, completed.stdout

@@ -27,6 +27,23 @@ STUDY_ERRORS = [
      'YAML read 012345 as int 12345; put it in quotes: "012345"'),
     ("NaN p-value", ("p_value: 0.01", "p_value: .nan"), ":27:", "not a number a source can report"),
     ("p-value text", ("p_value: 0.01", "p_value: small"), ":27:", "is not a p-value"),
+    # float() would read all of these; the format does not.
+    ("p-value bound with an underscore", ("p_value: 0.01", 'p_value: "<0_001"'), ":27:", "is not a p-value"),
+    ("p-value bound in full-width digits", ("p_value: 0.01", 'p_value: "<\uff10.\uff10\uff11"'), ":27:",
+     "is not a p-value"),
+    ("p-value bound in Arabic-Indic digits", ("p_value: 0.01", 'p_value: "<\u0660.\u0660\u0661"'), ":27:",
+     "is not a p-value"),
+    ("p-value bound of infinity", ("p_value: 0.01", 'p_value: "<inf"'), ":27:", "is not a p-value"),
+    ("p-value bound that underflows", ("p_value: 0.01", 'p_value: "<1e-400"'), ":27:",
+     "the number 1e-400 is too small to store: it would become 0"),
+    ("p-value that underflows", ("p_value: 0.01", "p_value: 1e-400"), ":27:", "too small to store"),
+    ("p-value that overflows", ("p_value: 0.01", "p_value: 1e400"), ":27:", "too large to store"),
+    ("year in full-width digits", ("year: 2020", "year: \uff12\uff10\uff12\uff10"), ":4:",
+     "year: input should be a valid integer"),
+    ("sample size in Arabic-Indic digits", ("sample_size: 40", "sample_size: \u0664\u0660"), ":6:",
+     "sample_size: input should be a valid integer"),
+    ("group size in Devanagari digits", ("    label: Treated\n", "    label: Treated\n    size: \u0968\u0966\n"),
+     ":10:", "groups[0].size: input should be a valid integer"),
     ("design typo", ("design: randomized-controlled-trial", "design: randomised-controlled-trial"), ":5:",
      "did you mean 'randomized-controlled-trial'?"),
     ("id with a space", ("id: doe-2020", "id: doe 2020"), ":1:", "contains ' ' (U+0020 SPACE)"),
@@ -61,6 +78,14 @@ def test_study_errors_name_file_line_and_field(
         load_dataset(root)
     messages = [str(e) for e in caught.value.errors]
     assert any(m.startswith("data/studies/doe-2020.yaml" + where) and fragment in m for m in messages), messages
+
+
+@pytest.mark.parametrize("bound", ["<0.001", "< 0.001", "<=0.05", ">= 0.05", ">0.05", "\u22640.01", "\u22650.5",
+                                   "<.001", "<1e-10", "<2.2E-16"])
+def test_documented_p_value_bounds_are_accepted(bound: str) -> None:
+    finding = {"id": "f", "outcome": "o", "group": "g", "comparator": "baseline", "direction": "increase",
+               "p_value": bound}
+    assert Study.model_validate({"id": "s", "findings": [finding]}).findings[0].p_value == bound
 
 
 def test_duplicate_study_ids_across_files(tmp_path: Path) -> None:

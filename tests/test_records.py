@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from evidencekg.errors import InputError
-from evidencekg.records.reader import MAX_RECORD_BYTES, parse_record, read_record
+from evidencekg.errors import InputError, InputErrors
+from evidencekg.records.reader import MAX_RECORD_BYTES, parse_record, read_dataset, read_record
 
 # (case, file content, expected line, a fragment the message must contain)
 REFUSED = [
@@ -78,3 +82,121 @@ def test_positions_point_at_keys_and_items() -> None:
     assert str(record.locate(("findings", 1))) == "r.yaml:4:5"
     # A key that is absent is located at its nearest enclosing key.
     assert str(record.locate(("findings", 0, "quote"))) == "r.yaml:3:5"
+
+
+# --- numbers keep their meaning or are refused ----------------------------------------------------
+
+
+def test_digits_of_other_scripts_are_never_numbers() -> None:
+    # Full-width, Arabic-Indic and Devanagari digits: int() and float() accept them all.
+    text = "a: \uff12\uff10\uff12\uff10\nb: \u0664\u0660\nc: \u0968.\u0966\nd: 0x\uff11\ne: 1_000\nf: 2020\n"
+    record = parse_record(text, "r.yaml")
+    assert record.data == {"a": "\uff12\uff10\uff12\uff10", "b": "\u0664\u0660", "c": "\u0968.\u0966",
+                           "d": "0x\uff11", "e": "1_000", "f": 2020}
+    assert set(record.plain_text) == {("f",)}
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("p: 1e-400", "the number 1e-400 is too small to store: it would become 0"),
+    ("p: -2.5e-999", "too small to store"),
+    ("p: 1e400", "the number 1e400 is too large to store: it would become infinity"),
+])
+def test_a_number_a_float_cannot_hold_is_refused(text: str, fragment: str) -> None:
+    with pytest.raises(InputError, match=fragment) as caught:
+        parse_record("id: a\n" + text + "\n", "r.yaml")
+    assert caught.value.location.line == 2
+
+
+def test_zero_and_small_numbers_keep_their_value() -> None:
+    record = parse_record("a: 0e-400\nb: 0.0\nc: 1e-300\nd: -.inf\n", "r.yaml")
+    assert record.data == {"a": 0.0, "b": 0.0, "c": 1e-300, "d": float("-inf")}
+
+
+# --- nothing in a dataset directory is skipped without a word ---------------------------------------
+
+
+@contextmanager
+def _deadline(seconds: int) -> Iterator[None]:
+    """Fail instead of hanging (opening a named pipe waits for a writer)."""
+    def expired(*_: object) -> None:
+        raise AssertionError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_is_refused_without_being_opened(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    with _deadline(5), pytest.raises(InputError, match=r"a named pipe \(FIFO\), not a record file"):
+        read_record(pipe, "studies/pipe.yaml")
+
+
+def test_a_dangling_link_is_named_as_one(tmp_path: Path) -> None:
+    link = tmp_path / "gone.yaml"
+    link.symlink_to(tmp_path / "missing.yaml")
+    with pytest.raises(InputError, match=r"a symbolic link to .*missing\.yaml', which does not exist"):
+        read_record(link)
+
+
+def _dataset(root: Path) -> Path:
+    (root / "studies").mkdir(parents=True)
+    (root / "vocabulary.yaml").write_text("populations: []\n", encoding="utf-8")
+    (root / "studies" / "a-2020.yaml").write_text("id: a-2020\n", encoding="utf-8")
+    return root
+
+
+def test_every_entry_of_studies_is_read_refused_or_deliberately_ignored(tmp_path: Path) -> None:
+    root = _dataset(tmp_path / "data")
+    studies = root / "studies"
+    (studies / "b-2021.YAML").write_text("id: b-2021\n", encoding="utf-8")
+    (studies / "c-2022.Yml").write_text("id: c-2022\n", encoding="utf-8")
+    (studies / ".gitkeep").write_text("", encoding="utf-8")
+    (studies / ".d-2023.yaml.swp").write_text("", encoding="utf-8")
+    (studies / "README.md").write_text("notes\n", encoding="utf-8")
+    files = read_dataset(root)
+    assert [r.path for r in files.studies] == ["data/studies/a-2020.yaml", "data/studies/b-2021.YAML",
+                                              "data/studies/c-2022.Yml"]
+
+    (studies / "notes.txt").write_text("x\n", encoding="utf-8")
+    (studies / "old").mkdir()
+    (studies / "gone.yml").symlink_to("missing.yml")
+    (studies / "folder.yaml").mkdir()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(studies / "pipe.yaml")
+    with _deadline(5), pytest.raises(InputErrors) as caught:
+        read_dataset(root)
+    messages = {e.location.path: e.message for e in caught.value.errors}
+    assert "not a study record" in messages["data/studies/notes.txt"]
+    assert "a directory; studies/ holds record files only" in messages["data/studies/old"]
+    assert "a symbolic link to 'missing.yml', which does not exist" in messages["data/studies/gone.yml"]
+    assert messages["data/studies/folder.yaml"].startswith("a directory, not a record file")
+    if hasattr(os, "mkfifo"):
+        assert messages["data/studies/pipe.yaml"].startswith("a named pipe (FIFO), not a record file")
+
+
+@pytest.mark.parametrize(("name", "expected"), [("dataset.yml", "dataset.yaml"), ("Dataset.yaml", "dataset.yaml"),
+                                                ("vocabulary.yml", "vocabulary.yaml")])
+def test_another_spelling_of_dataset_or_vocabulary_is_refused(tmp_path: Path, name: str, expected: str) -> None:
+    root = _dataset(tmp_path / "data")
+    if name.startswith("vocabulary"):
+        (root / "vocabulary.yaml").rename(root / name)
+    else:
+        (root / name).write_text("title: x\n", encoding="utf-8")
+    with pytest.raises(InputErrors) as caught:
+        read_dataset(root)
+    assert [(e.location.path, e.message) for e in caught.value.errors] == [
+        (f"data/{name}", f"not read: name it {expected} (the only spelling evidencekg reads)")]
+
+
+def test_a_dangling_dataset_yaml_is_refused_not_skipped(tmp_path: Path) -> None:
+    root = _dataset(tmp_path / "data")
+    (root / "dataset.yaml").symlink_to("elsewhere.yaml")
+    with pytest.raises(InputErrors, match=r"dataset\.yaml: a symbolic link to 'elsewhere\.yaml', which does not exist"):
+        read_dataset(root)

@@ -31,7 +31,14 @@ from .rdf.graphs import RDF_FORMATS, read_rdf
 from .rdf.ontology import graph_names, ontology_triples
 from .records.checks import validate_records
 from .records.model import Dataset
-from .records.reader import RECORD_SUFFIXES, VOCABULARY_FILE, display_path, read_dataset
+from .records.reader import (
+    DATASET_FILE,
+    RECORD_SUFFIXES,
+    STUDIES_DIR,
+    VOCABULARY_FILE,
+    display_path,
+    read_dataset,
+)
 from .resources import bundled_data_dir
 from .sparql.named import NamedQuery, derivation_queries
 from .sparql.results import QueryResult
@@ -189,6 +196,15 @@ def _checked_records(files: Sequence[Path], shapes: Graph | None, engine: str) -
     if len(roots) > 1:
         raise InputError(str(files[0]), "the record files belong to different datasets")
     root = roots.pop()
+    for path in files:
+        if path.resolve().parent == root and path.name not in (VOCABULARY_FILE, DATASET_FILE):
+            # Only vocabulary.yaml and dataset.yaml are read there: anything else would "conform" unread.
+            stem = path.name.rsplit(".", 1)[0].lower()
+            hint = next((f"name it {name}" for name in (VOCABULARY_FILE, DATASET_FILE)
+                         if name.rsplit(".", 1)[0] == stem), f"study records live in {STUDIES_DIR}/")
+            raise InputError(str(path), f"not a record file of the dataset, so it would not be read: {hint} "
+                                        f"(the dataset directory holds {VOCABULARY_FILE}, {DATASET_FILE} and "
+                                        f"{STUDIES_DIR}/)")
     if any(p.resolve().parent == root for p in files):
         # vocabulary.yaml or dataset.yaml changed: every record may be affected.
         return _checked_graph(build_graph(root, engine=engine), shapes)

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from .reader import Record
+from .reader import Record, exact_float
 
 BASELINE = "baseline"
 """The comparator value of a before/after finding: the group compared with itself at baseline."""
@@ -92,26 +92,39 @@ def _finite(value: float) -> float:
     return value
 
 
+_P_BOUND = re.compile(r"(<=|>=|<|>|≤|≥) *((?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)", re.ASCII)
+"""A bound as a source writes it: an operator, optional spaces, an unsigned decimal of ASCII digits.
+
+Deliberately not :func:`float`'s grammar, which also takes ``0_001``, ``inf``, ``nan`` and the digits of
+every script (full-width, Arabic-Indic...): what the format accepts is what it documents (docs/record-format.md).
+"""
+
+
 def _p_value(value: Any) -> float | str:
-    """A p-value: a number, or a bound as the source writes it (``<0.001``, ``> 0.05``)."""
+    """A p-value: a number, or a bound as the source writes it (``<0.001``, ``> 0.05``).
+
+    >>> _p_value("<0.001")
+    '<0.001'
+    >>> _p_value("<0_001")
+    Traceback (most recent call last):
+    ...
+    ValueError: '<0_001' is not a p-value: write a number (0.003) or a bound ('<0.001'): an operator (<, <=, >, >=, ≤, ≥) and a number of ASCII digits
+    """  # noqa: E501 - a doctest's expected output is one line
     if isinstance(value, bool):
         raise ValueError("expected a number or a bound such as '<0.001', not true/false")
     if isinstance(value, (int, float)):
         try:
             return _finite(float(value))
         except OverflowError:
-            raise ValueError(f"{value} is not a number a source can report") from None
+            raise ValueError(f"{value} is too large to store as a p-value") from None
     if isinstance(value, str):
         text = value.strip()
-        for op in ("<=", ">=", "<", ">", "≤", "≥"):
-            if text.startswith(op):
-                number = text[len(op):].strip()
-                try:
-                    _finite(float(number))
-                except ValueError:
-                    break
-                return text
-        raise ValueError(f"{value!r} is not a p-value: write a number (0.003) or a bound ('<0.001')")
+        bound = _P_BOUND.fullmatch(text)
+        if bound:
+            exact_float(bound.group(2))  # refuses a bound that would become 0 or infinity
+            return text
+        raise ValueError(f"{value!r} is not a p-value: write a number (0.003) or a bound ('<0.001'): "
+                         "an operator (<, <=, >, >=, ≤, ≥) and a number of ASCII digits")
     raise ValueError("expected a number or a bound such as '<0.001'")
 
 

@@ -9,13 +9,20 @@ point a curator at the place to fix. YAML is read conservatively:
 * no anchors, aliases, tags, or second documents (records need none, and
   aliases are how a few bytes expand into gigabytes);
 * duplicate keys in a mapping are an error, not "last one wins";
+* numbers are ASCII digits only, and a number a float cannot hold (``1e-400``, ``1e400``) is
+  refused rather than turned into 0 or infinity;
+* every entry of ``studies/`` is read as a record, refused, or (hidden and README files)
+  deliberately ignored, and special files are never opened;
 * files above a size limit and nesting deeper than a limit are refused
   before they cost memory.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +42,7 @@ VOCABULARY_FILE = "vocabulary.yaml"
 DATASET_FILE = "dataset.yaml"
 STUDIES_DIR = "studies"
 RECORD_SUFFIXES = (".yaml", ".yml")
+"""Suffixes of record files, compared case-insensitively (``.YAML`` and ``.Yml`` are records too)."""
 
 # YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -94,27 +102,50 @@ def format_path(at: Path_) -> str:
     return text
 
 
+def exact_float(text: str) -> float:
+    """``text`` (ASCII digits, already checked) as a float, refusing a number that a float cannot hold.
+
+    A decimal that overflows would become infinity and one that underflows would become 0: either
+    changes what the source reported, so it is refused rather than stored.
+
+    >>> exact_float("0.003")
+    0.003
+    >>> exact_float("1e-400")
+    Traceback (most recent call last):
+    ...
+    ValueError: the number 1e-400 is too small to store: it would become 0
+    """
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text} is too large to store: it would become infinity")
+    if value == 0 and any(digit in "123456789" for digit in re.split("[eE]", text)[0]):
+        raise ValueError(f"the number {text} is too small to store: it would become 0")
+    return value
+
+
 def _resolve_plain(text: str) -> Any:
-    if len(text) > MAX_NUMBER_DIGITS and (_INT10.match(text) or _INT8.match(text) or _INT16.match(text)
-                                          or _FLOAT.match(text)):
+    # fullmatch, not match: ``$`` would also accept a trailing newline. Every pattern spells its digits
+    # [0-9], so digits of other scripts (full-width, Arabic-Indic...) never make a number.
+    if len(text) > MAX_NUMBER_DIGITS and (_INT10.fullmatch(text) or _INT8.fullmatch(text)
+                                          or _INT16.fullmatch(text) or _FLOAT.fullmatch(text)):
         raise ValueError(f"a number of {len(text)} digits is too long; quote it if it is an identifier")
-    if _NULL.match(text):
+    if _NULL.fullmatch(text):
         return None
-    if _TRUE.match(text):
+    if _TRUE.fullmatch(text):
         return True
-    if _FALSE.match(text):
+    if _FALSE.fullmatch(text):
         return False
-    if _INT10.match(text):
+    if _INT10.fullmatch(text):
         return int(text, 10)
-    if _INT8.match(text):
+    if _INT8.fullmatch(text):
         return int(text[2:], 8)
-    if _INT16.match(text):
+    if _INT16.fullmatch(text):
         return int(text[2:], 16)
-    if _FLOAT.match(text):
-        return float(text)
-    if _INF.match(text):
+    if _FLOAT.fullmatch(text):
+        return exact_float(text)
+    if _INF.fullmatch(text):
         return float("-inf") if text.startswith("-") else float("inf")
-    if _NAN.match(text):
+    if _NAN.fullmatch(text):
         return float("nan")
     return text
 
@@ -238,50 +269,159 @@ def parse_record(text: str, path: str) -> Record:
     return Record(path, data, builder.positions, builder.plain_text)
 
 
-def read_record(path: Path, display_path: str | None = None) -> Record:
-    """Read and parse one record file."""
-    shown = display_path or str(path)
+def is_record_name(name: str) -> bool:
+    """Whether a file name looks like a record: it ends in ``.yaml`` or ``.yml``, in any case."""
+    return Path(name).suffix.lower() in RECORD_SUFFIXES
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _entry_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a record file (None: it is a regular file, or a link to one).
+
+    Nothing is opened: opening a named pipe would wait for a writer forever.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_RECORD_BYTES:
-            raise InputError(shown, f"file is {size:,} bytes; records are limited to {MAX_RECORD_BYTES:,} bytes")
-        data = path.read_bytes()
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if path.is_symlink():
+            return f"a symbolic link to {os.readlink(path)!r}, which does not exist"
+        return "does not exist"
+    except OSError as exc:
+        if path.is_symlink():
+            return f"a symbolic link that cannot be followed ({exc.strerror or exc})"
+        return f"cannot read: {exc.strerror or exc}"
+    return None if stat.S_ISREG(mode) else f"{_not_regular(mode)}, not a record file"
+
+
+def read_record(path: Path, display_path: str | None = None) -> Record:
+    """Read and parse one record file; anything but a regular file (or a link to one) is refused unopened."""
+    shown = display_path or str(path)
+    problem = _entry_problem(path)
+    if problem:
+        raise InputError(shown, problem)
+    try:
+        # O_NONBLOCK: should the file have been replaced by a named pipe since, opening it does not hang.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise InputError(shown, f"{_not_regular(status.st_mode)}, not a record file")
+            if status.st_size > MAX_RECORD_BYTES:
+                raise InputError(shown, f"file is {status.st_size:,} bytes; records are limited to "
+                                        f"{MAX_RECORD_BYTES:,} bytes")
+            data = handle.read(MAX_RECORD_BYTES + 1)
     except OSError as exc:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_RECORD_BYTES:
+        raise InputError(shown, f"file grew past {MAX_RECORD_BYTES:,} bytes while being read; records are limited "
+                                f"to {MAX_RECORD_BYTES:,} bytes")
     return parse_record(_decode(data, shown), shown)
 
 
-def study_files(root: Path) -> list[Path]:
-    """The study record files of a dataset directory, sorted."""
+def _is_ignored_in_studies(name: str) -> bool:
+    """Hidden entries (``.gitkeep``, ``.DS_Store``, an editor's ``.x.yaml.swp``) and README files."""
+    return name.startswith(".") or name.split(".", 1)[0].upper() == "README"
+
+
+def scan_studies(root: Path) -> tuple[list[Path], list[InputError]]:
+    """The study record files of a dataset directory, sorted, and what in ``studies/`` cannot be one.
+
+    Every entry whose name ends in ``.yaml``/``.yml`` (any case) is a record and must be a regular
+    file (or a link to one); every other entry is refused, except hidden entries and README files
+    (see :func:`_is_ignored_in_studies`). Nothing is opened here.
+    """
     studies_dir = root / STUDIES_DIR
-    return (
-        sorted(p for p in studies_dir.iterdir() if p.suffix in RECORD_SUFFIXES and p.is_file())
-        if studies_dir.is_dir()
-        else []
-    )
+    shown_dir = display_path(root, studies_dir)
+    if not os.path.lexists(studies_dir):
+        return [], []
+    if not studies_dir.is_dir():
+        return [], [InputError(shown_dir, "not a directory; study records go in a directory named studies/")]
+    try:
+        entries = sorted(studies_dir.iterdir())
+    except OSError as exc:
+        return [], [InputError(shown_dir, f"cannot list: {exc.strerror or exc}")]
+    records: list[Path] = []
+    errors: list[InputError] = []
+    for path in entries:
+        shown = display_path(root, path)
+        if is_record_name(path.name) and not path.name.startswith("."):
+            problem = _entry_problem(path)
+            if problem:
+                errors.append(InputError(shown, f"{problem}; studies/ holds one record file per study"))
+            else:
+                records.append(path)
+        elif _is_ignored_in_studies(path.name):
+            continue
+        elif path.is_dir() and not path.is_symlink():
+            errors.append(InputError(shown, "a directory; studies/ holds record files only, no subdirectories"))
+        else:
+            errors.append(InputError(shown, "not a study record: files in studies/ end in .yaml or .yml "
+                                            "(hidden files and README files are ignored); move it elsewhere"))
+    return records, errors
+
+
+def study_files(root: Path) -> list[Path]:
+    """The study record files of a dataset directory, sorted; :class:`InputErrors` for any entry that cannot be one."""
+    records, errors = scan_studies(root)
+    if errors:
+        raise InputErrors(errors)
+    return records
+
+
+def _misnamed_top_level(root: Path) -> list[InputError]:
+    """``dataset.yml``, ``Vocabulary.yaml`` and the like, which would otherwise be skipped without a word."""
+    errors: list[InputError] = []
+    try:
+        names = sorted(os.listdir(root))
+    except OSError as exc:
+        return [InputError(str(root), f"cannot list: {exc.strerror or exc}")]
+    for name in names:
+        for expected in (VOCABULARY_FILE, DATASET_FILE):
+            stem = expected.rsplit(".", 1)[0]
+            if name != expected and is_record_name(name) and name.rsplit(".", 1)[0].lower() == stem:
+                errors.append(InputError(display_path(root, root / name),
+                                         f"not read: name it {expected} (the only spelling evidencekg reads)"))
+    return errors
 
 
 def read_dataset(root: Path, only: Collection[Path] | None = None) -> DatasetFiles:
     """Read every record of a dataset directory (or, with ``only``, the vocabulary and those study files).
 
     The directory holds ``vocabulary.yaml``, optionally ``dataset.yaml``, and
-    ``studies/*.yaml``. Files are read in sorted order so that output does
+    ``studies/*.yaml`` (or ``.yml``, any case). Files are read in sorted order so that output does
     not depend on the file system's listing order; every readable error of
-    every file is reported together.
+    every file is reported together. Nothing that looks like a record is skipped: a misspelt
+    ``dataset.yml``, or an entry of ``studies/`` that is not a record file, is an error.
     """
     root = Path(root)
     if not root.exists():
         raise InputError(str(root), "data directory does not exist")
     if not root.is_dir():
         raise InputError(str(root), "not a directory; pass the dataset directory that holds vocabulary.yaml")
+    errors = _misnamed_top_level(root)
     vocabulary_path = root / VOCABULARY_FILE
-    if not vocabulary_path.is_file():
+    if not os.path.lexists(vocabulary_path):
+        if errors:
+            raise InputErrors(errors)
         raise InputError(str(root), f"no {VOCABULARY_FILE} in the data directory")
-    study_paths = study_files(root) if only is None else sorted(only)
-    if not study_paths and only is None:
-        raise InputError(str(root / STUDIES_DIR), "no study records (*.yaml) found")
-
-    errors: list[InputError] = []
+    if only is None:
+        study_paths, scan_errors = scan_studies(root)
+        errors += scan_errors
+        if not study_paths and not errors:
+            raise InputError(str(root / STUDIES_DIR), "no study records (*.yaml) found")
+    else:
+        study_paths = sorted(only)
 
     def attempt(path: Path) -> Record | None:
         try:
@@ -292,7 +432,7 @@ def read_dataset(root: Path, only: Collection[Path] | None = None) -> DatasetFil
 
     vocabulary = attempt(vocabulary_path)
     metadata_path = root / DATASET_FILE
-    metadata = attempt(metadata_path) if metadata_path.is_file() else None
+    metadata = attempt(metadata_path) if os.path.lexists(metadata_path) else None
     studies = [attempt(p) for p in study_paths]
     if errors:
         raise InputErrors(errors)
