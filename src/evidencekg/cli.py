@@ -273,10 +273,13 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
 def query_command(name_or_file: str, data_dir: Path | None, fmt: str, params: tuple[str, ...],
                   allow_service: bool) -> None:
     """Run a named query from queries/ (e.g. effect-vs-null) or any .rq file."""
-    from .sparql import load_query, parse_bindings, render
+    from .sparql import check_bindings, load_query, parse_bindings, refuse_service, render
 
     named = load_query(name_or_file)
     bindings = parse_bindings(params)
+    # Refused before the graph is built, so a refusal costs no build; the engine checks again when it runs.
+    refuse_service(named.parsed, str(named.path), allow_service=allow_service)
+    check_bindings(named, bindings)
     kg = _build(data_dir)
     result = kg.query(named, bindings, allow_service=allow_service)
     _say(f"{named.name}: {_plural(len(result), 'row')}")
