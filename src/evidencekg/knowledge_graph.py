@@ -35,6 +35,7 @@ class KnowledgeGraph:
     built: BuiltGraph
     engine: Engine = field(repr=False)
     _views: dict[str, Graph] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _counts: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def graph(self, layer: str) -> Graph:
         """One layer as an rdflib graph, streamed from the engine on first use; treat it as read-only."""
@@ -91,7 +92,12 @@ class KnowledgeGraph:
         return result.with_columns_sorted() if named.parsed.projects_all else result
 
     def counts(self) -> dict[str, int]:
-        """Records in, nodes out and triples: what a build reports."""
+        """Records in, nodes out and triples: what a build reports.
+
+        Counted once: a built graph does not change, and a build, its check and its outputs all report them.
+        """
+        if self._counts:
+            return dict(self._counts)
         instances = self.engine.instances
         out = {
             "studies_out": len(instances(EKG.Study, "asserted")),
@@ -103,4 +109,5 @@ class KnowledgeGraph:
             "agreements": len(instances(EKG.Agreement, "derived")),
         }
         triples = {f"{layer}_triples": self.engine.count(layer) for layer in ("asserted", "inferred", "derived")}
-        return {**self.dataset.counts(), **out, **relations, **triples}
+        self._counts.update({**self.dataset.counts(), **out, **relations, **triples})
+        return dict(self._counts)

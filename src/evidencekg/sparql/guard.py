@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+from ..errors import QueryError
 from .parsing import ParsedQuery, walk
 
 
@@ -24,7 +25,5 @@ def uses_service(parsed: ParsedQuery) -> bool:
 
 def refuse_service(parsed: ParsedQuery, where: str, *, allow_service: bool = False) -> None:
     """Raise :class:`~evidencekg.errors.QueryError` for a SERVICE pattern, unless it was allowed."""
-    from ..errors import QueryError
-
     if not allow_service and uses_service(parsed):
         raise QueryError(f"{where}: the query uses SERVICE, which reaches the network; pass --allow-service to run it")

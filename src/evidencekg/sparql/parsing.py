@@ -68,8 +68,6 @@ class ParsedQuery:
         return frozenset(str(node.var) for node in walk(self.prepared.algebra)
                          if _name(node) == "Extend" and not str(node.var).startswith("__"))
 
-    def projected_variables(self) -> tuple[str, ...]:
-        return tuple(str(v) for v in getattr(self.prepared.algebra, "PV", None) or ())
 
 
 def _name(node: Any) -> str | None:
