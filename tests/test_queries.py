@@ -35,7 +35,7 @@ def test_every_query_runs_on_both_datasets(name: str, bundled_kg: evidencekg.Kno
 def test_a_syntax_error_is_reported_with_the_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.rq"
     path.write_text("SELECT ?x WHERE { ?x ?y }", encoding="utf-8")
-    with pytest.raises(QueryError, match=r"broken.rq: SPARQL syntax error"):
+    with pytest.raises(QueryError, match=r"broken.rq:\d+:\d+: SPARQL syntax error"):
         read_query(path)
 
 
@@ -227,3 +227,26 @@ def test_both_engines_bind_refuse_and_order_alike(engine: str, tmp_path: Path) -
                     "SELECT * WHERE { ?finding ekg:direction ?direction ; ekg:outcome ?outcome } LIMIT 1",
                     encoding="utf-8")
     assert evidencekg.query(kg, read_query(star)).variables == ("direction", "finding", "outcome")
+
+
+def test_bundled_disagreements_show_tests_across_groups_and_assumptions(
+        bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    findings = {f"{s.id}/finding/{f.id}": (s, f) for s in bundled_kg.dataset.studies for f in s.findings}
+
+    def rests_on_assumption(key: str) -> bool:
+        study, finding = findings[key]
+        groups = {g.id: g for g in study.groups}
+        mine = [groups[g] for g in (finding.group, finding.comparator) if g in groups]
+        return bool(finding.assumed) or any(g.assumed for g in mine)
+
+    rows = evidencekg.query(bundled_kg, "effect-vs-null").records()
+    assert any("effectTest" in r for r in rows), "the bundled data has an effect read from a test across groups"
+    assert any("nullAssumed" in r for r in rows), "the bundled data has a null that rests on an assumed value"
+    for row in rows:
+        for side in ("effect", "null"):
+            key = str(row[f"{side}Finding"]).split("/study/", 1)[1]
+            read_from_test = findings[key][1].from_test is not None
+            assert (f"{side}Test" in row) == read_from_test, key
+            if read_from_test:
+                assert f"{side}Significant" not in row and f"{side}P" not in row, key
+            assert (f"{side}Assumed" in row) == rests_on_assumption(key), key

@@ -27,6 +27,8 @@ class EKG(DefinedNamespace):
     Agreement: URIRef
     AllParticipantsRole: URIRef
     Association: URIRef
+    Assumption: URIRef
+    AssumptionFacet: URIRef
     BeforeAfterComparison: URIRef
     BetweenGroupComparison: URIRef
     BroaderTerm: URIRef
@@ -81,6 +83,7 @@ class EKG(DefinedNamespace):
     NoChange: URIRef
     NonRandomizedTrial: URIRef
     ObservationalStudy: URIRef
+    OmnibusTest: URIRef
     OppositeDirections: URIRef
     Outcome: URIRef
     OutcomeFacet: URIRef
@@ -88,12 +91,16 @@ class EKG(DefinedNamespace):
     PlaceboArmRole: URIRef
     Population: URIRef
     PopulationFacet: URIRef
+    PrimaryQuote: URIRef
     PublicationYearFacet: URIRef
     Question: URIRef
+    QuoteKind: URIRef
+    QuoteKindFacet: URIRef
     RandomizedControlledTrial: URIRef
     RelationKind: URIRef
     SameDirection: URIRef
     SampleSizeFacet: URIRef
+    SecondaryQuote: URIRef
     SignificanceFacet: URIRef
     Study: URIRef
     StudyIntervention: URIRef
@@ -104,8 +111,10 @@ class EKG(DefinedNamespace):
     UnrelatedTerm: URIRef
     addressesQuestion: URIRef
     agreesWith: URIRef
+    assumedProperty: URIRef
     citationVerified: URIRef
     comparatorGroup: URIRef
+    comparatorRestsOnAssumption: URIRef
     comparison: URIRef
     condition: URIRef
     conditionOrBroader: URIRef
@@ -125,9 +134,12 @@ class EKG(DefinedNamespace):
     factor: URIRef
     firstFinding: URIRef
     firstValue: URIRef
+    fromTest: URIRef
     group: URIRef
     groupOf: URIRef
+    groupRestsOnAssumption: URIRef
     groupSize: URIRef
+    hasAssumption: URIRef
     hasFacet: URIRef
     hasGroup: URIRef
     hasIntervention: URIRef
@@ -152,14 +164,19 @@ class EKG(DefinedNamespace):
     populationOrBroader: URIRef
     questionOutcome: URIRef
     quote: URIRef
+    quoteKind: URIRef
+    quoteKindCode: URIRef
     quoteSource: URIRef
+    reason: URIRef
     receivedIntervention: URIRef
     relatesFinding: URIRef
     relationKind: URIRef
     reportedIn: URIRef
     reportedPValue: URIRef
     reportsFinding: URIRef
+    reportsTest: URIRef
     researchQuestion: URIRef
+    restsOnAssumption: URIRef
     role: URIRef
     roleCode: URIRef
     sampleSize: URIRef
@@ -169,6 +186,8 @@ class EKG(DefinedNamespace):
     sourceRecord: URIRef
     synthesizesEvidenceFrom: URIRef
     termRelation: URIRef
+    testMethod: URIRef
+    testedGroup: URIRef
     timepoint: URIRef
 
 PREFIXES: dict[str, str] = {

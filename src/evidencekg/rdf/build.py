@@ -9,6 +9,8 @@ study           ``{base}study/{study}``
 group           ``{base}study/{study}/group/{group}``
 intervention    ``{base}study/{study}/intervention/{intervention}``
 finding         ``{base}study/{study}/finding/{finding}``
+omnibus test    ``{base}study/{study}/test/{test}``
+assumption      ``{finding or group}/assumption/{field}``
 term            ``{base}term/{term}``
 concept scheme  ``{base}scheme/{populations|conditions|...}``
 ==============  ===============================================
@@ -38,7 +40,7 @@ from rdflib.namespace import DCAT, DCTERMS
 
 from ..errors import InputError, SourceLocation
 from ..namespaces import BIBO, DC, DEFAULT_BASE_IRI, EKG, PREFIXES
-from ..records.model import BASELINE, TERM_KINDS, Dataset, Finding, Study
+from ..records.model import BASELINE, TERM_KINDS, Dataset, Finding, OmnibusTest, Study
 from ..records.reader import Path_, Record, format_path
 from ..resources import ontology_path
 from .graphs import new_graph
@@ -49,6 +51,13 @@ _TERM_CLASS = {
     "outcomes": EKG.Outcome,
     "interventions": EKG.Intervention,
 }
+_ASSUMABLE = {
+    "outcome": EKG.outcome, "group": EKG.group, "comparator": EKG.comparatorGroup, "intervention": EKG.intervention,
+    "exposure": EKG.exposure, "direction": EKG.direction, "timepoint": EKG.timepoint,
+    "population": EKG.population, "condition": EKG.condition, "size": EKG.groupSize, "role": EKG.role,
+    "interventions": EKG.receivedIntervention,
+}
+"""Record field → the property whose value ``assumed`` marks (findings' and groups' fields)."""
 _DOI_IRI = "https://doi.org/"
 _PUBMED_IRI = "https://pubmed.ncbi.nlm.nih.gov/"
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -65,6 +74,10 @@ class Origin:
 
     location: SourceLocation
     field: str
+    record: str = ""
+    """The record's id, or its file when it has none (the vocabulary)."""
+    stable_field: str = ""
+    """``field`` with list items named by their ids (``findings[bp].p_value``): what baselines match on."""
 
     def __str__(self) -> str:
         return f"{self.location}: {self.field}" if self.field else str(self.location)
@@ -93,15 +106,19 @@ class BuiltGraph:
         graph.addN((s, p, o, graph) for s, p, o in self.triples)
         return graph
 
-    def locate(self, subject: Any, predicate: Any = None) -> Origin | None:
-        """Where a node, or one of its properties, was written in the records."""
+    def source_of(self, subject: Any, predicate: Any = None) -> tuple[Record, Path_] | None:
+        """The record and field that wrote a node's property, or else the node itself."""
         if not isinstance(subject, URIRef):
             return None
-        found = self.source_map.get((subject, predicate)) or self.source_map.get((subject, None))
+        return self.source_map.get((subject, predicate)) or self.source_map.get((subject, None))
+
+    def locate(self, subject: Any, predicate: Any = None) -> Origin | None:
+        """Where a node, or one of its properties, was written in the records."""
+        found = self.source_of(subject, predicate)
         if found is None:
             return None
         record, at = found
-        return Origin(record.locate(at), format_path(at))
+        return Origin(record.locate(at), format_path(at), *record.key(at))
 
 
 @cache
@@ -271,6 +288,7 @@ class _Builder:
             for position, used in enumerate(group.interventions):
                 target = self.mint("study", study.id, "intervention", used)
                 add(node, EKG.receivedIntervention, target, record, (*at, "interventions", position))
+            self.assumptions(node, group.assumed, group.label, record, at)
 
         for index, entry in enumerate(study.interventions):
             at = ("interventions", index)
@@ -283,8 +301,52 @@ class _Builder:
             add(node, EKG.interventionTerm, self.term(entry.intervention), record, (*at, "intervention"))
             add(node, EKG.dose, entry.dose, record, (*at, "dose"))
 
+        for index, test in enumerate(study.omnibus_tests):
+            self.omnibus_test(study, iri, test, record, ("omnibus_tests", index))
         for index, finding in enumerate(study.findings):
             self.finding(study, iri, finding, record, ("findings", index))
+
+    def omnibus_test(self, study: Study, study_iri: URIRef, test: OmnibusTest, record: Record, at: Path_) -> None:
+        add = self.add
+        node = self.node(self.mint("study", study.id, "test", test.id), record, at)
+        add(study_iri, EKG.reportsTest, node, record, at)
+        add(node, RDF.type, EKG.OmnibusTest, record, at)
+        add(node, DCTERMS.identifier, test.id, record, (*at, "id"))
+        add(node, RDFS.label, test_label(test), record, at)
+        add(node, EKG.outcome, self.term(test.outcome), record, (*at, "outcome"))
+        for position, group in enumerate(test.groups):
+            add(node, EKG.testedGroup, self.mint("study", study.id, "group", group), record, (*at, "groups", position))
+        add(node, EKG.testMethod, test.method, record, (*at, "method"))
+        add(node, EKG.significant, test.significant, record, (*at, "significant"))
+        self.p_value(node, test.p_value, record, (*at, "p_value"))
+        self.quote(node, test.quote, test.quote_source, test.quote_kind, record, at)
+        add(node, EKG.timepoint, test.timepoint, record, (*at, "timepoint"))
+        add(node, RDFS.comment, test.note, record, (*at, "note"))
+
+    def quote(self, node: URIRef, quote: str | None, source: str | None, kind: str | None, record: Record,
+              at: Path_) -> None:
+        self.add(node, EKG.quote, quote, record, (*at, "quote"))
+        if source:
+            self.add(node, EKG.quoteSource, URIRef(source), record, (*at, "quote_source"))
+        if quote is not None:
+            self.add(node, EKG.quoteKind, _codes(EKG.quoteKindCode)[kind or "primary"], record,
+                     (*at, "quote_kind") if kind else (*at, "quote"))
+
+    def assumptions(self, node: URIRef, assumed: dict[str, str], owner: str | None, record: Record,
+                    at: Path_) -> None:
+        """Each assumed field as an ekg:Assumption of the finding or group: the property it marks and why.
+
+        ``owner`` is the group's label, so that a finding resting on its group's assumption says whose it is.
+        """
+        for field_name, reason in sorted(assumed.items()):
+            where: Path_ = (*at, "assumed", field_name)
+            assumption = self.node(URIRef(f"{node}/assumption/{_quote_segment(field_name)}"), record, where)
+            self.add(node, EKG.hasAssumption, assumption, record, where)
+            self.add(assumption, RDF.type, EKG.Assumption, record, where)
+            self.add(assumption, EKG.assumedProperty, _ASSUMABLE[field_name], record, where)
+            self.add(assumption, EKG.reason, reason, record, where)
+            subject = f"{field_name} of {owner}" if owner else field_name
+            self.add(assumption, RDFS.label, f"{subject} assumed: {reason}", record, where)
 
     def finding(self, study: Study, study_iri: URIRef, finding: Finding, record: Record, at: Path_) -> None:
         add = self.add
@@ -312,11 +374,13 @@ class _Builder:
         add(node, EKG.direction, _codes(EKG.directionCode)[finding.direction], record, (*at, "direction"))
         add(node, EKG.significant, finding.significant, record, (*at, "significant"))
         self.p_value(node, finding.p_value, record, (*at, "p_value"))
-        add(node, EKG.quote, finding.quote, record, (*at, "quote"))
-        if finding.quote_source:
-            add(node, EKG.quoteSource, URIRef(finding.quote_source), record, (*at, "quote_source"))
+        self.quote(node, finding.quote, finding.quote_source, finding.quote_kind, record, at)
         add(node, EKG.timepoint, finding.timepoint, record, (*at, "timepoint"))
         add(node, RDFS.comment, finding.note, record, (*at, "note"))
+        if finding.from_test:
+            add(node, EKG.fromTest, self.mint("study", study.id, "test", finding.from_test), record,
+                (*at, "from_test"))
+        self.assumptions(node, finding.assumed, None, record, at)
 
     def p_value(self, node: URIRef, value: float | str | None, record: Record, at: Path_) -> None:
         if value is None:
@@ -353,6 +417,19 @@ def study_label(study: Study) -> str:
             suffix = f" & {study.authors[1].split()[0]}"
         return f"{family}{suffix} {study.year}"
     return study.id
+
+
+def test_label(test: OmnibusTest) -> str:
+    """What a test across groups found, short enough for a table cell.
+
+    "ANOVA across 3 groups: significant, p = 0.001", or "test across 4 groups: not significant" without a method.
+    """
+    verdict = {True: "significant", False: "not significant", None: "significance not reported"}[test.significant]
+    if isinstance(test.p_value, float):
+        verdict += f", p = {test.p_value:g}"
+    elif test.p_value is not None:
+        verdict += f", p {test.p_value}"
+    return f"{test.method or 'test'} across {len(test.groups)} groups: {verdict}"
 
 
 def _count(value: int | None) -> Literal | None:

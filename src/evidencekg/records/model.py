@@ -24,7 +24,7 @@ import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from .reader import Record, exact_float
 
@@ -141,7 +141,8 @@ def _text_identifier(value: Any) -> Any:
 
 Id = Annotated[str, AfterValidator(check_id)]
 Text = Annotated[str, AfterValidator(_text)]
-IdList = Annotated[list[Id], BeforeValidator(_as_list)]
+# A single id stands for a list of one, in the JSON Schema too.
+IdList = Annotated[list[Id], BeforeValidator(_as_list, json_schema_input_type=str | list[str])]
 Count = Annotated[int, Field(strict=True)]
 PValue = Annotated[Any, AfterValidator(_p_value)]
 Url = Annotated[str, AfterValidator(_url)]
@@ -162,10 +163,40 @@ Design = Literal[
 EVIDENCE_SYNTHESIS_DESIGNS = frozenset({"systematic-review", "meta-analysis"})
 Direction = Literal["increase", "decrease", "no-change"]
 Role = Literal["case", "control", "intervention", "placebo", "active-comparator", "all-participants"]
+QuoteKind = Literal["primary", "secondary"]
+
+
+def _check_assumed(assumed: dict[str, str], info: ValidationInfo, fields: tuple[str, ...]) -> dict[str, str]:
+    """``assumed`` names fields of the same record that are set; the reason says why each is an assumption.
+
+    Declared after the fields it names, so that ``info.data`` already holds them.
+    """
+    for name in assumed:
+        if name not in fields:
+            raise ValueError(f"{name!r} cannot be marked as assumed; the fields that can: {', '.join(fields)}")
+        if info.data.get(name) in (None, []):
+            raise ValueError(f"{name!r} is marked as assumed but not set: give the assumed value or drop the mark")
+    return assumed
+
+
+Reasons = dict[str, Text]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Suppression(_Strict):
+    """One rule a node is exempt from, and why; the result is still shown in every report, marked suppressed."""
+
+    rule: Text
+    reason: Text
+
+
+class _Node(_Strict):
+    """A record part that becomes a node of the graph, and so can suppress a rule's results about it."""
+
+    suppress: list[Suppression] = []
 
 
 class CrossReference(_Strict):
@@ -175,7 +206,7 @@ class CrossReference(_Strict):
     source: Url | None = None
 
 
-class Term(_Strict):
+class Term(_Node):
     """A vocabulary term: a population, condition, outcome or intervention."""
 
     id: Id
@@ -198,7 +229,7 @@ class Vocabulary(_Strict):
 TERM_KINDS = ("populations", "conditions", "outcomes", "interventions")
 
 
-class Group(_Strict):
+class Group(_Node):
     """A group of participants that findings describe or compare against."""
 
     id: Id
@@ -208,9 +239,19 @@ class Group(_Strict):
     size: Count | None = None
     role: Role | None = None
     interventions: IdList = []
+    assumed: Reasons = {}
+
+    @field_validator("assumed")
+    @classmethod
+    def _assumed(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        return _check_assumed(value, info, GROUP_ASSUMABLE)
 
 
-class StudyIntervention(_Strict):
+GROUP_ASSUMABLE = ("population", "condition", "size", "role", "interventions")
+"""The fields of a group that ``assumed`` can mark."""
+
+
+class StudyIntervention(_Node):
     """A vocabulary intervention as this study used it."""
 
     id: Id
@@ -218,7 +259,19 @@ class StudyIntervention(_Strict):
     dose: Text | None = None
 
 
-class Finding(_Strict):
+class _Result(_Node):
+    """What a finding and a test across groups both report: the result, the quote that states it, when, a note."""
+
+    significant: bool | None = None
+    p_value: PValue | None = None
+    quote: Text | None = None
+    quote_source: Url | None = None
+    quote_kind: QuoteKind | None = None
+    timepoint: Text | None = None
+    note: Text | None = None
+
+
+class Finding(_Result):
     """A claim of the study about an outcome.
 
     Either a contrast (``comparator`` is a group of the study, or ``baseline``)
@@ -232,15 +285,42 @@ class Finding(_Strict):
     intervention: Id | None = None
     exposure: Id | None = None
     direction: Direction
-    significant: bool | None = None
-    p_value: PValue | None = None
-    quote: Text | None = None
-    quote_source: Url | None = None
-    timepoint: Text | None = None
-    note: Text | None = None
+    from_test: Id | None = None
+    assumed: Reasons = {}
+
+    @field_validator("from_test")
+    @classmethod
+    def _no_significance_of_its_own(cls, value: str | None, info: ValidationInfo) -> str | None:
+        own = [name for name in ("significant", "p_value") if info.data.get(name) is not None]
+        if value is not None and own:
+            raise ValueError(f"a finding read from the test {value!r} across groups has no significance of its own: "
+                             f"remove {' and '.join(own)} (the test carries them)")
+        return value
+
+    @field_validator("assumed")
+    @classmethod
+    def _assumed(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        return _check_assumed(value, info, FINDING_ASSUMABLE)
 
 
-class Study(_Strict):
+FINDING_ASSUMABLE = ("outcome", "group", "comparator", "intervention", "exposure", "direction", "timepoint")
+"""The fields of a finding that ``assumed`` can mark."""
+
+
+class OmnibusTest(_Result):
+    """One test of whether an outcome differs across more than two groups at once (an ANOVA, say).
+
+    It says that the groups differ, not which pairs do: findings read from it
+    (``from_test``) keep a direction but carry no significance of their own.
+    """
+
+    id: Id
+    outcome: Id
+    groups: Annotated[IdList, Field(min_length=3)]
+    method: Text | None = None
+
+
+class Study(_Node):
     """One study record, ``studies/<id>.yaml``."""
 
     id: Id
@@ -262,6 +342,7 @@ class Study(_Strict):
     notes: Text | None = None
     groups: list[Group] = []
     interventions: list[StudyIntervention] = []
+    omnibus_tests: list[OmnibusTest] = []
     findings: list[Finding] = []
 
 
@@ -288,6 +369,12 @@ class Dataset(BaseModel):
     study_records: dict[str, Record]
     """Study id → the record it came from, with the position of every value."""
     vocabulary_record: Record
+    metadata_record: Record | None = None
+    """The dataset.yaml the metadata came from, if the dataset has one."""
+
+    def dataset_files(self) -> list[str]:
+        """The files of the dataset directory itself that were read (vocabulary, metadata), as messages name them."""
+        return [record.path for record in (self.vocabulary_record, self.metadata_record) if record is not None]
 
     def terms(self) -> dict[str, tuple[str, Term]]:
         """Term id → (kind, term)."""

@@ -77,7 +77,16 @@ def _significance(text: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _finding(row: Mapping[str, Node], study: StudyView, label: Labels) -> FindingView:
+def _assumptions(kg: KnowledgeGraph) -> dict[str, tuple[str, ...]]:
+    """Finding → the labels of the assumptions it rests on, sorted."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for row in query_rows(kg, "assumptions"):
+        found[str(row["finding"])].append(str(row["label"]))
+    return {finding: tuple(sorted(labels)) for finding, labels in found.items()}
+
+
+def _finding(row: Mapping[str, Node], study: StudyView, label: Labels,
+             assumptions: Mapping[str, tuple[str, ...]]) -> FindingView:
     iri = URIRef(str(row["finding"]))
     identifier = value_text(row, "identifier") or display(iri)
     outcome = value_iri(row, "outcome")
@@ -108,6 +117,11 @@ def _finding(row: Mapping[str, Node], study: StudyView, label: Labels) -> Findin
         quote=value_text(row, "quote"),
         quote_source=source if source.startswith(_WEB) else "",
         note=value_text(row, "note"),
+        quote_kind=label(value_iri(row, "quoteKind")) if value_text(row, "quote") else "",
+        secondary=value_iri(row, "quoteKind") == EKG.SecondaryQuote,
+        test=label(value_iri(row, "test")),
+        test_significant=_significance(value_text(row, "testSignificant")),
+        assumed=assumptions.get(str(iri), ()),
     )
 
 
@@ -115,6 +129,7 @@ def _studies(kg: KnowledgeGraph, label: Labels) -> list[StudyView]:
     asserted = kg.engine.instances(EKG.Study, "asserted")
     authors = _authors(kg)
     includes = _includes(kg, label)
+    assumptions = _assumptions(kg)
     ranks = {str(r["level"]): value_text(r, "levelRank") for r in query_rows(kg, "evidence-levels")}
     reported: dict[str, list[Mapping[str, Node]]] = defaultdict(list)
     for row in query_rows(kg, "findings"):
@@ -158,7 +173,7 @@ def _studies(kg: KnowledgeGraph, label: Labels) -> list[StudyView]:
             findings=(),
         )
         rows = sorted(reported.get(str(iri), []), key=order)
-        studies.append(replace(study, findings=tuple(_finding(r, study, label) for r in rows)))
+        studies.append(replace(study, findings=tuple(_finding(r, study, label, assumptions) for r in rows)))
     return sorted(studies, key=lambda s: s.sort_key)
 
 

@@ -51,7 +51,7 @@ def _environment() -> Environment:
         citation=phrases.citation, identifiers=phrases.identifiers, study_facts=phrases.study_facts,
         side_rows=phrases.side_rows, sides=phrases.sides, facet_groups=phrases.facet_groups,
         overview_groups=phrases.overview_groups, levels=phrases.levels, stats=phrases.stats,
-        disagreement_index=phrases.disagreement_index, dependent=phrases.DEPENDENT,
+        disagreement_index=phrases.disagreement_index, dependent=phrases.DEPENDENT, assumed=phrases.ASSUMED,
         no_disagreement=phrases.NO_DISAGREEMENT, no_question=phrases.NO_QUESTION,
     )
     return env

@@ -46,7 +46,8 @@ def _summary(data: ReportData) -> list[str]:
         return [phrases.NO_DISAGREEMENT, ""]
     rows = []
     for d in data.disagreements:
-        kinds = ", ".join(d.kinds) + ("; dependent evidence" if d.dependent else "")
+        kinds = (", ".join(d.kinds) + ("; dependent evidence" if d.dependent else "")
+                 + ("; rests on assumed values" if d.rests_on_assumptions else ""))
         rows.append([str(d.number), _md(d.outcome), _md(kinds),
                      f"{_md(d.left.study_label)}: {_direction(d.left)}",
                      f"{_md(d.right.study_label)}: {_direction(d.right)}", _cell(d.contrast)])
@@ -60,6 +61,8 @@ def _pair(d: DisagreementView) -> list[str]:
         tags.append(f"contrast: {d.contrast}")
     if d.dependent:
         tags.append(phrases.DEPENDENT)
+    if d.rests_on_assumptions:
+        tags.append(phrases.ASSUMED)
     tags.append(f"found by: {d.source}")
     lines = [f"### {d.number}. {_md(d.title)}", "", *(f"- {_md(t)}" for t in tags), ""]
     head = ["", *(_md(finding.study_label) + (f" ({_md(role)})" if role else "") for finding, role in phrases.sides(d))]

@@ -37,10 +37,29 @@ class FindingView:
     quote: str
     quote_source: str
     note: str
+    quote_kind: str = ""
+    """Whose words the quote is, as the ontology labels it; empty without a quote."""
+    secondary: bool = False
+    test: str = ""
+    """The test across groups the finding is read from, as the graph labels it."""
+    test_significant: bool | None = None
+    assumed: tuple[str, ...] = ()
+    """The assumed values the finding rests on: its own, its group's and its comparator's."""
 
     @property
     def significance(self) -> str:
+        if self.significant is None and self.test:
+            across = {True: "significant", False: "not significant", None: "significance not reported"}
+            return f"no pairwise test; {across[self.test_significant]} across groups"
         return {True: "significant", False: "not significant", None: "not reported"}[self.significant]
+
+    @property
+    def assumed_text(self) -> str:
+        return "; ".join(self.assumed)
+
+    @property
+    def indirect(self) -> bool:
+        return bool(self.assumed) or self.secondary
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,10 @@ class DisagreementView:
     @property
     def title(self) -> str:
         return f"{self.outcome}: {claim(self.left)} vs {claim(self.right)}"
+
+    @property
+    def rests_on_assumptions(self) -> bool:
+        return bool(self.left.assumed or self.right.assumed)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from .model import DisagreementView, FacetView, FindingView, ReportData, StudyVi
 ARROWS = {"increase": "▲", "decrease": "▼", "no-change": "●"}
 
 DEPENDENT = "dependent evidence: one study is a review that includes the other"
+ASSUMED = "rests on assumed values: a field the disagreement uses is not stated by a cited source"
 NO_DISAGREEMENT = "No disagreement was found between the findings of different studies."
 NO_QUESTION = "No finding has a question (intervention, exposure or condition) to group by."
 
@@ -25,7 +26,8 @@ SIDE_ROWS: tuple[tuple[str, str], ...] = (
     ("design", "design"), ("population", "population"), ("condition", "condition"), ("groups", "contrast"),
     ("intervention", "intervention"), ("exposure", "exposure"), ("sample size", "sample_size"),
     ("outcome", "outcome"), ("direction", "direction"), ("significance", "significance"), ("p-value", "p_value"),
-    ("time point", "timepoint"),
+    ("test across groups", "test"), ("time point", "timepoint"), ("assumed", "assumed_text"),
+    ("quoted from", "quote_kind"),
 )
 """(row label, FindingView attribute) of the side-by-side table of a disagreement."""
 
@@ -54,6 +56,11 @@ def finding_details(finding: FindingView) -> str:
         detail.append(f"at {finding.timepoint}")
     if finding.p_value:
         detail.append(f"p {p_text(finding.p_value)}")
+    if finding.test:
+        detail.append(f"read from a {finding.test}; no pairwise test")
+    detail += list(finding.assumed)
+    if finding.secondary:
+        detail.append(f"quoted from {finding.quote_kind}")
     return "; ".join(detail)
 
 
