@@ -441,6 +441,11 @@ def test_the_counts_line_counts_the_files_read(tmp_path: Path) -> None:
         _study_text(BASE.parent / "_base").replace("id: doe-2020", "id: other-2021"), encoding="utf-8")
     (root / "studies" / ".gitkeep").write_text("", encoding="utf-8")
     (root / "studies" / "README.md").write_text("SYNTHETIC TEST DATA\n", encoding="utf-8")
+    assert (root / "dataset.yaml").is_file()  # read, so counted with vocabulary.yaml and the two studies
+    for cache in (None, tmp_path / "cache", tmp_path / "cache"):  # a full run, then one from the cache
+        completed = run_cli("validate", "--data", str(root), *(("--cache", str(cache)) if cache else ()))
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "4 files, 2 records, 2 findings: conforms" in completed.stdout, completed.stdout
+    (root / "dataset.yaml").unlink()
     completed = run_cli("validate", "--data", str(root))
-    assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "3 files, 2 records, 2 findings: conforms" in completed.stdout, completed.stdout

@@ -190,3 +190,95 @@ def test_one_broken_record_does_not_cause_follow_on_errors(tmp_path: Path) -> No
     completed = run_cli("validate", "--data", str(data))
     assert completed.returncode == 2
     assert "finidngs" in completed.stderr and "roe-2021" not in completed.stderr
+
+
+def _three_mistakes(root: Path) -> Path:
+    """The mistakes a new curator makes most: a typo'd key, a wrong type, a dangling reference."""
+    study = edit(edit(edit(STUDY, "    outcome: blood-pressure", "    outcom: blood-pressure"),
+                      "sample_size: 40", "sample_size: fifty"), "comparator: control", "comparator: placebo-armm")
+    return make_dataset(root / "data", study=study)
+
+
+THREE_ERRORS = [
+    "error: data/studies/doe-2020.yaml:6:1: sample_size: input should be a valid integer, got 'fifty'",
+    "error: data/studies/doe-2020.yaml:21:5: findings[0].outcom: unknown key 'outcom'; did you mean 'outcome'?",
+    "error: data/studies/doe-2020.yaml:23:5: findings[0].comparator: no group 'placebo-armm' in this study "
+    "(its groups: control, treated)",
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "sarif", "junit", "json", "turtle"])
+def test_every_input_error_in_one_run_in_every_format(tmp_path: Path, fmt: str) -> None:
+    _three_mistakes(tmp_path)
+    completed = run_cli_process("validate", "--data", "data", "--format", fmt, cwd=tmp_path)
+    assert completed.returncode == 2
+    assert completed.stderr.splitlines() == THREE_ERRORS  # one pass, one line each, on stderr in every format
+    if fmt == "text":
+        assert completed.stdout == ""
+        return
+    assert completed.stdout, "the gate went dark: nothing on stdout"
+    for rule in ("Record-wrongType", "Record-unknownKey", "Record-danglingReference"):
+        assert rule in completed.stdout
+    if fmt == "sarif":
+        results = json.loads(completed.stdout)["runs"][0]["results"]
+        assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results] == [
+            "data/studies/doe-2020.yaml"] * 3
+        assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results] == [6, 21, 23]
+
+
+def test_a_baseline_run_passes_on_old_results_and_fails_on_a_new_one(tmp_path: Path) -> None:
+    data = make_dataset(tmp_path / "data", study=edit(STUDY, "p_value: 0.01", "p_value: 1.3"))
+    baseline = tmp_path / "baseline.json"
+    assert run_cli("validate", "--data", str(data)).returncode == 1
+    written = run_cli("validate", "--data", str(data), "--write-baseline", str(baseline))
+    assert written.returncode == 0 and baseline.is_file() and "in the baseline" in written.stdout
+    again = run_cli("validate", "--data", str(data), "--baseline", str(baseline))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "(in the baseline)" in again.stdout
+    (data / "studies" / "doe-2020.yaml").write_text(edit(STUDY, "p_value: 0.01", "p_value: 1.3\n    quote: [q"),
+                                                    encoding="utf-8")
+    assert run_cli("validate", "--data", str(data), "--baseline", str(baseline)).returncode == 2  # input errors stay
+    (data / "studies" / "doe-2020.yaml").write_text(edit(edit(STUDY, "p_value: 0.01", "p_value: 1.3"),
+                                                         "year: 2020", "year: 2999"), encoding="utf-8")
+    new = run_cli("validate", "--data", str(data), "--baseline", str(baseline))
+    assert new.returncode == 1
+    assert [line for line in new.stdout.splitlines() if "violation:" in line and "baseline" not in line] == [
+        f"{data.name}/studies/doe-2020.yaml:4:1: year: violation: publication year 2999 is not plausible: it is in the "
+        "future or before 1800 (value: 2999) [ekgsh:StudyShape-yearPlausible]"]
+    broken = tmp_path / "not-a-baseline.json"
+    broken.write_text("[1, 2", encoding="utf-8")
+    refused = run_cli("validate", "--data", str(data), "--baseline", str(broken))
+    assert refused.returncode == 2 and "not a baseline: not JSON" in refused.stderr
+
+
+def test_build_quiet_prints_nothing_when_all_is_well(tmp_path: Path) -> None:
+    completed = run_cli("build", "--quiet", "--data", str(make_dataset(tmp_path / "data")), "--out",
+                        str(tmp_path / "out"))
+    assert completed.returncode == 0 and completed.stdout == completed.stderr == ""
+    assert (tmp_path / "out" / "manifest.json").is_file()
+    bad = make_dataset(tmp_path / "bad", study=edit(STUDY, "p_value: 0.01", "p_value: 1.3"))
+    failing = run_cli("build", "-q", "--data", str(bad), "--out", str(tmp_path / "out2"))
+    assert failing.returncode == 1 and "a p-value is a probability" in failing.stderr and failing.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["frobnicate"], ["query", "contradictions", "--format", "xml"],
+                                  ["validate", "--cache", "c", "a.ttl", "b.ttl"]])
+def test_usage_errors_are_one_line_with_the_error_prefix(args: list[str]) -> None:
+    completed = run_cli(*args)
+    assert completed.returncode == 2
+    (line,) = completed.stderr.splitlines()
+    assert line.startswith("error: ") and "--help" in line
+
+
+def test_messages_name_no_installed_path_and_no_parser_internals(tmp_path: Path) -> None:
+    unknown = run_cli("query", "contradictions", "-p", "nosuch=1")
+    assert unknown.stderr == "error: queries/contradictions.rq: the query has no variable ?nosuch to bind\n"
+    query = tmp_path / "broken.rq"
+    query.write_text("SELECT ?x WHERE { ?x ?y }", encoding="utf-8")
+    syntax = run_cli("query", str(query))
+    assert syntax.stderr == (f"error: {query}:1:19: SPARQL syntax error: unexpected '?', "
+                             "in 'SELECT ?x WHERE { ?x ?y }'\n")
+    turtle = tmp_path / "bad.ttl"
+    turtle.write_text('@prefix ex: <http://e/> .\nex:a ex:b ex:c ;\n ex:d "x\n', encoding="utf-8")
+    rdf = run_cli("validate", str(turtle))
+    assert rdf.stderr == f"error: {turtle}:3:9: cannot parse as turtle: newline found in string literal\n"

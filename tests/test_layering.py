@@ -25,7 +25,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"validation"}),
     frozenset({"engines"}),
     frozenset({"knowledge_graph"}),
-    frozenset({"synth"}),
+    frozenset({"synth", "scaffold"}),
     frozenset({"analysis"}),
     frozenset({"outputs"}),
     frozenset({"pipeline"}),

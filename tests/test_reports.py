@@ -19,16 +19,17 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
-from helpers import BROKEN, TESTS
-from rdflib import Graph
+from helpers import BROKEN, STUDY, TESTS, edit, make_dataset
+from rdflib import Graph, Literal
 
 import evidencekg
 from evidencekg.errors import SourceLocation
 from evidencekg.offline import offline
-from evidencekg.outputs.ci import CLEAN_TESTCASE, to_junit, to_sarif
+from evidencekg.outputs.ci import CLEAN_TESTCASE, to_json, to_junit, to_sarif
 from evidencekg.pipeline import validate as check_paths
 from evidencekg.rdf import Origin
-from evidencekg.validation import CheckedInput, ShaclResult, ValidationReport
+from evidencekg.validation import CheckedInput, ShaclResult, ValidationReport, write_baseline
+from evidencekg.validation.report import MAX_REPORTED_INPUT_ERRORS
 
 CASE = "p-value-above-one"
 REPO = TESTS.parent
@@ -63,12 +64,24 @@ def _sarif_validator() -> Any:
     return Draft4Validator(schema)
 
 
+_TIMESTAMP_REQUIRED = 'name="timestamp" type="ISO8601_DATETIME_PATTERN" use="required"'
+
+
 @cache
-def _junit_schema() -> Any:
+def _junit_schema(timestamp_required: bool = False) -> Any:
+    """The Ant JUnit schema; unless ``timestamp_required``, with that one attribute optional.
+
+    evidencekg leaves the suite's timestamp out unless it is given (a fixed date would claim a run that never
+    happened), which the Ant schema alone requires; everything else is held to the schema as published.
+    """
     from lxml import etree
 
+    text = _shipped_file("ub_test_reports", "schemas", "JUnit.xsd").read_text(encoding="utf-8")
+    assert text.count(_TIMESTAMP_REQUIRED) == 1, "the Ant schema's timestamp attribute is no longer where it was"
+    if not timestamp_required:
+        text = text.replace(_TIMESTAMP_REQUIRED, _TIMESTAMP_REQUIRED.replace("required", "optional"))
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    return etree.XMLSchema(etree.parse(str(_shipped_file("ub_test_reports", "schemas", "JUnit.xsd")), parser))
+    return etree.XMLSchema(etree.fromstring(text.encode("utf-8"), parser))
 
 
 def assert_valid_sarif(text: str) -> dict[str, Any]:
@@ -78,10 +91,10 @@ def assert_valid_sarif(text: str) -> dict[str, Any]:
     return log  # type: ignore[no-any-return]
 
 
-def assert_valid_junit(text: str) -> ET.Element:
+def assert_valid_junit(text: str, *, timestamp_required: bool = False) -> ET.Element:
     from lxml import etree
 
-    schema = _junit_schema()
+    schema = _junit_schema(timestamp_required)
     assert schema.validate(etree.fromstring(text.encode("utf-8"))), str(schema.error_log)
     return ET.fromstring(text)
 
@@ -330,3 +343,158 @@ def test_checked_files_follow_check_paths(tmp_path: Path) -> None:
     # A vocabulary change checks the whole dataset, so every file is reported on.
     assert check_paths([BROKEN / CASE / "vocabulary.yaml"]).file_names == check_paths([BROKEN / CASE]).file_names
     assert check_paths([]).file_names == check_paths([evidencekg.bundled_data_dir()]).file_names
+
+
+# --- input the loader refuses: every error, in every format, at its place -----------------------------------
+
+
+def _three_mistakes(root: Path) -> Path:
+    """A typo'd key, a wrong type and a dangling reference in one study, and a second study that does not parse."""
+    study = edit(edit(edit(STUDY, "    outcome: blood-pressure", "    outcom: blood-pressure"),
+                      "sample_size: 40", "sample_size: fifty"), "comparator: control", "comparator: placebo-armm")
+    broken = edit(edit(STUDY, "id: doe-2020", "id: roe-2021"), "year: 2020", "year: [2020")
+    return make_dataset(root / "data", study=study, extra={"roe-2021.yaml": broken})
+
+
+THREE_MISTAKES = [  # (rule, file, line, column, field)
+    ("Record-wrongType", "data/studies/doe-2020.yaml", 6, 1, "sample_size"),
+    ("Record-unknownKey", "data/studies/doe-2020.yaml", 21, 5, "findings[0].outcom"),
+    ("Record-danglingReference", "data/studies/doe-2020.yaml", 23, 5, "findings[0].comparator"),
+    ("RecordFile-yamlSyntax", "data/studies/roe-2021.yaml", 5, 7, ""),  # where the parser notices the open [
+]
+
+
+def test_refused_input_is_one_report_of_every_error(tmp_path: Path) -> None:
+    checked = check_paths([_three_mistakes(tmp_path)], report_refused=True)
+    assert [(r.rule, r.origin.location.path, r.origin.location.line, r.origin.location.column, r.origin.field)
+            for r in checked.report.results if r.origin] == THREE_MISTAKES
+    assert len(checked.errors) == len(checked.report.results) == 4 and not checked.report.passes()
+    assert checked.records_root == tmp_path.resolve()
+    with pytest.raises(evidencekg.InputErrors) as raised:  # the default: refused input raises
+        check_paths([_three_mistakes(tmp_path / "again")])
+    assert len(raised.value.errors) == 4
+
+
+def test_refused_input_in_sarif_junit_json_and_turtle(tmp_path: Path) -> None:
+    checked = check_paths([_three_mistakes(tmp_path)], report_refused=True)
+    log = assert_valid_sarif(to_sarif(checked, tool_version="0", base_dir=tmp_path, records_dir=checked.records_root))
+    (run,) = log["runs"]
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    assert set(rules) == {rule for rule, *_ in THREE_MISTAKES}
+    assert all(rule["properties"]["tags"] == ["input"] and rule["shortDescription"]["text"] for rule in rules.values())
+    located = []
+    for result in run["results"]:
+        physical = result["locations"][0]["physicalLocation"]
+        assert (tmp_path / physical["artifactLocation"]["uri"]).is_file()  # lands on the file in code scanning
+        located.append((result["ruleId"], physical["artifactLocation"]["uri"], physical["region"]["startLine"],
+                        physical["region"]["startColumn"], result["properties"].get("field", "")))
+        assert result["level"] == "error" and "focusNode" not in result["properties"]
+    assert located == THREE_MISTAKES
+
+    root = assert_valid_junit(to_junit(checked, files=checked.file_names))
+    _assert_counts_add_up(root)
+    failing = sorted((s.get("name"), c.get("name")) for s in _suites(root) for c in s.iter("testcase")
+                     if c.find("failure") is not None)
+    assert failing == sorted((path, rule) for rule, path, *_ in THREE_MISTAKES)
+
+    document = json.loads(to_json(checked))
+    assert document["refused"] is True and document["passes"] is False and document["violations"] == 4
+    assert [(r["rule"], r["file"], r["line"], r["column"], r["field"]) for r in document["results"]] == THREE_MISTAKES
+
+    graph = Graph().parse(data=checked.report.to_turtle().decode("utf-8"), format="turtle")
+    from rdflib.namespace import SH
+
+    shapes = sorted(str(s).rsplit("#", 1)[1] for s in graph.objects(None, SH.sourceShape))
+    assert shapes == sorted(rule for rule, *_ in THREE_MISTAKES)
+    assert list(graph.objects(None, SH.conforms)) == [Literal(False)]
+
+
+def test_more_errors_than_a_report_lists_are_counted(tmp_path: Path) -> None:
+    extra = "".join(f"k{i}: 1\n" for i in range(MAX_REPORTED_INPUT_ERRORS + 5))
+    checked = check_paths([make_dataset(tmp_path / "data", study=STUDY + extra)], report_refused=True)
+    assert len(checked.report.results) == MAX_REPORTED_INPUT_ERRORS and checked.omitted == 5
+    log = assert_valid_sarif(to_sarif(checked, tool_version="0"))
+    (notice,) = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert notice["message"]["text"].startswith("… and 5 more input errors")
+    assert json.loads(to_json(checked))["omitted"] == 5
+    junit = assert_valid_junit(to_junit(checked))
+    assert "… and 5 more input errors" in (junit.findtext("testsuite/system-err") or "")
+
+
+# --- suppressions, baselines, messages ----------------------------------------------------------------------
+
+SUPPRESSED_STUDY = edit(edit(STUDY, "    p_value: 0.01\n", "    p_value: 0.01\n    quote: q\n"),
+                        "sample_size: 40\n", "sample_size: 40\nsuppress:\n"
+                        "  - rule: StudyRecommendedShape-identifier\n"
+                        "    reason: an unpublished thesis, with neither DOI nor PMID\n")
+
+
+def test_a_suppressed_result_is_shown_everywhere_and_fails_nothing(tmp_path: Path) -> None:
+    checked = check_paths([make_dataset(tmp_path / "data", study=SUPPRESSED_STUDY)])
+    (suppressed,) = (r for r in checked.report.results if r.suppressed is not None)
+    assert suppressed.rule == "StudyRecommendedShape-identifier"
+    assert suppressed.suppressed == "an unpublished thesis, with neither DOI nor PMID"
+    assert suppressed not in checked.report.warnings and checked.report.passes(strict=True)
+    assert "(suppressed: an unpublished thesis" in str(suppressed)
+
+    log = assert_valid_sarif(to_sarif(checked, tool_version="0"))
+    (marked,) = (r for r in log["runs"][0]["results"] if "suppressions" in r)
+    assert marked["suppressions"] == [{"kind": "inSource", "justification": suppressed.suppressed}]
+    junit = assert_valid_junit(to_junit(checked, strict=True, files=checked.file_names))
+    assert not [c for c in junit.iter("testcase") if c.find("failure") is not None]
+    assert "(suppressed: an unpublished thesis" in "".join(s.findtext("system-out") or "" for s in _suites(junit))
+    assert json.loads(to_json(checked, strict=True))["suppressed"] == 1
+    assert "suppressed by its record" in checked.report.to_turtle().decode("utf-8")
+
+    # Another rule suppressed on this node leaves this one standing.
+    unsuppressed = check_paths([make_dataset(tmp_path / "other", study=edit(SUPPRESSED_STUDY, "rule: Study",
+                                                                              "rule: Finding"))])
+    assert any(r.rule == "StudyRecommendedShape-identifier" and r.suppressed is None
+               for r in unsuppressed.report.warnings)
+
+
+def test_a_baseline_passes_old_results_and_fails_new_ones(tmp_path: Path) -> None:
+    bad_p = edit(STUDY, "p_value: 0.01", "p_value: 1.3")
+    data = make_dataset(tmp_path / "data", study=bad_p)
+    first = check_paths([data])
+    assert not first.report.passes()
+    baseline = write_baseline(first.report, tmp_path / "baseline.json")
+    fields = {e["field"] for e in json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8"))["results"]}
+    assert "findings[bp].p_value" in fields  # list items by id, not by position
+
+    # Edits elsewhere (a finding added above, lines moved) keep the old result in the baseline...
+    moved = edit(bad_p, "findings:\n", "findings:\n  - id: bp-first\n    outcome: blood-pressure\n    group: treated\n"
+                 "    comparator: baseline\n    direction: no-change\n    quote: q\n")
+    (data / "studies" / "doe-2020.yaml").write_text(moved, encoding="utf-8")
+    again = check_paths([data], baseline=baseline)
+    assert again.report.passes() and all(r.baseline_state == "unchanged" for r in again.report.violations or ())
+    assert again.report.counts()["baselined"] >= 1
+
+    # ...and a new violation fails, marked new in SARIF.
+    worse = edit(moved, "    direction: no-change\n", "    direction: no-change\n    p_value: 2.5\n")
+    (data / "studies" / "doe-2020.yaml").write_text(worse, encoding="utf-8")
+    new = check_paths([data], baseline=baseline)
+    assert not new.report.passes()
+    assert [(r.rule, r.origin.field if r.origin else "") for r in new.report.violations] == [
+        ("FindingShape-pValue", "findings[0].p_value")]
+    log = assert_valid_sarif(to_sarif(new, tool_version="0"))
+    states = {(r["ruleId"], r["properties"].get("field"), r["baselineState"]) for r in log["runs"][0]["results"]}
+    assert ("FindingShape-pValue", "findings[0].p_value", "new") in states
+    assert ("FindingShape-pValue", "findings[1].p_value", "unchanged") in states
+
+
+def test_a_cross_record_message_names_the_other_file_and_line_and_values_are_as_written() -> None:
+    checked = check_paths([BROKEN / "opposite-directions-same-study"])
+    first, second = checked.report.violations
+    assert first.message.endswith("see opposite-directions-same-study/studies/omega-2010.yaml:40:5 (findings[1])")
+    assert "https://" not in first.message + second.message
+    assert (first.value, second.value) == ("decrease", "increase")
+
+
+def test_junit_has_a_timestamp_only_when_given(broken: CheckedInput) -> None:
+    from datetime import datetime, timezone
+
+    assert "timestamp=" not in to_junit(broken)  # never a made-up 1970
+    stamped = to_junit(broken, timestamp=datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc))
+    root = assert_valid_junit(stamped, timestamp_required=True)  # the Ant schema as published
+    assert {s.get("timestamp") for s in _suites(root)} == {"2024-05-06T07:08:09"}

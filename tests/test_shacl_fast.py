@@ -116,6 +116,9 @@ def test_comparison_rule_fires_on_rdf_made_elsewhere(bundled_kg: evidencekg.Know
         def locate(self, subject: Any, predicate: Any = None) -> Any:
             return bundled_kg.built.locate(subject, predicate)
 
+        def source_of(self, subject: Any, predicate: Any = None) -> Any:
+            return bundled_kg.built.source_of(subject, predicate)
+
     reference, fast = _both(bundled_kg, {**_layers(bundled_kg), "asserted": asserted}, Edited(tuple(asserted)))
     _assert_same(reference, fast)
     rule = "ekgsh:FindingShape-comparisonComplete"
@@ -246,6 +249,9 @@ class _Written:
     triples: tuple[tuple[Node, Node, Node], ...]
 
     def locate(self, subject: Any, predicate: Any = None) -> None:
+        return None
+
+    def source_of(self, subject: Any, predicate: Any = None) -> None:
         return None
 
 

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from rdflib import RDF, Graph
@@ -21,7 +22,7 @@ from rdflib.term import Node
 
 from .atomic import write_files
 from .engines import Engine, open_engine
-from .errors import InputError
+from .errors import InputError, InputErrors
 from .knowledge_graph import KnowledgeGraph
 from .namespaces import EKG, PREFIXES
 from .offline import offline
@@ -37,12 +38,14 @@ from .records.reader import (
     STUDIES_DIR,
     VOCABULARY_FILE,
     display_path,
-    read_dataset,
+    read_records,
 )
 from .resources import bundled_data_dir
 from .sparql.named import NamedQuery, derivation_queries
 from .sparql.results import QueryResult
-from .validation.report import CheckedInput, ValidationReport
+from .validation.baseline import Baseline, compare_with_baseline
+from .validation.report import CheckedInput, ValidationReport, refused_input
+from .validation.shapes import load_shapes
 
 _RDF_INPUT_BASE = "urn:evidencekg:input:"
 
@@ -67,7 +70,7 @@ class GraphBuild:
                 ("derive", self.derive))
 
     def load(self) -> Dataset:
-        self.dataset = validate_records(read_dataset(self.data_dir, self.only), self.elsewhere)
+        self.dataset = validate_records(read_records(self.data_dir, self.only), self.elsewhere)
         return self.dataset
 
     def rdf(self) -> BuiltGraph:
@@ -121,14 +124,47 @@ def build_graph(data_dir: Path | str, *, engine: str = "fast", only: Collection[
 
 
 def validate(target: KnowledgeGraph | Path | str | Sequence[Path | str] = (), *, engine: str = "fast",
-             shapes: Graph | None = None, cache: Path | str | None = None) -> CheckedInput:
+             shapes: Graph | Sequence[Path] | None = None, cache: Path | str | None = None,
+             baseline: Baseline | None = None, report_refused: bool = False) -> CheckedInput:
     """SHACL validation of a built graph, a dataset directory, record files of one dataset, or RDF files.
 
     Everything is built as ``evidencekg build`` builds it (inference and derivations included). For
     record files the whole dataset is built (cross-record rules need it) and the results are limited
     to those files. With ``cache`` (a directory), a dataset directory is validated incrementally: only
     what changed study files can affect is re-checked, with the same results as a full run.
+
+    ``shapes`` adds shapes to evidencekg's: a graph, or the RDF files to read them from.
+    With a ``baseline`` (:func:`~evidencekg.validation.read_baseline`) the results it holds are marked
+    unchanged and no longer fail. Input the loader refuses raises :class:`InputErrors`, or with
+    ``report_refused`` comes back as a report whose results are the errors (``CheckedInput.errors``).
     """
+    try:
+        extra = shapes if shapes is None or isinstance(shapes, Graph) else load_shapes(shapes)
+        checked = _validate(target, engine, extra, cache)
+    except (InputError, InputErrors) as exc:
+        if not report_refused or isinstance(target, KnowledgeGraph):
+            raise
+        return refused_input(exc.errors if isinstance(exc, InputErrors) else [exc], _records_root(target))
+    if baseline is not None:
+        return replace(checked, report=compare_with_baseline(checked.report, baseline))
+    return checked
+
+
+def _records_root(target: Path | str | Sequence[Path | str]) -> Path | None:
+    """Where the record paths in a refused input's errors are rooted: the dataset directory's parent."""
+    paths = [Path(target)] if isinstance(target, (str, Path)) else [Path(p) for p in target]
+    if not paths:
+        return bundled_data_dir().resolve().parent
+    if paths[0].is_dir():
+        return paths[0].resolve().parent
+    try:
+        return dataset_root_of(paths[0]).parent if paths[0].suffix.lower() in RECORD_SUFFIXES else None
+    except InputError:
+        return None
+
+
+def _validate(target: KnowledgeGraph | Path | str | Sequence[Path | str], engine: str, shapes: Graph | None,
+              cache: Path | str | None) -> CheckedInput:
     if isinstance(target, KnowledgeGraph):
         return _checked_graph(target, shapes)
     paths = [Path(target)] if isinstance(target, (str, Path)) else [Path(p) for p in target]
@@ -159,7 +195,7 @@ def _checked_graph(kg: KnowledgeGraph, shapes: Graph | None) -> CheckedInput:
     with offline():
         report = kg.engine.validate(shapes, kg.built)
     counts = kg.counts()
-    names = sorted([kg.dataset.vocabulary_record.path, *(r.path for r in kg.dataset.study_records.values())])
+    names = sorted([*kg.dataset.dataset_files(), *(r.path for r in kg.dataset.study_records.values())])
     return CheckedInput(report, len(names), counts["studies"], counts["findings"], tuple(names),
                         Path(kg.dataset.root).resolve().parent, fallbacks=_fallbacks(kg.engine))
 

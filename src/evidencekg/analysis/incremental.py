@@ -39,13 +39,13 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from ..errors import InputError, InputErrors, SourceLocation
+from ..errors import InputError, InputErrors, SourceLocation, plural
 from ..knowledge_graph import KnowledgeGraph
 from ..namespaces import EKG
 from ..rdf.build import Origin
 from ..records.checks import validate_records
 from ..records.model import Dataset
-from ..records.reader import DATASET_FILE, VOCABULARY_FILE, display_path, read_dataset, study_files
+from ..records.reader import DATASET_FILE, VOCABULARY_FILE, display_path, read_records, study_files
 from ..resources import ontology_path, package_version, queries_dir, shapes_paths
 from ..validation.report import CheckedInput, ShaclResult, ValidationReport
 
@@ -79,12 +79,13 @@ class IncrementalRun:
     total: int
 
     def __str__(self) -> str:
+        studies = plural(self.total, "study", "studies")
         if self.full:
-            return f"full validation of {self.total} studies (cache refreshed)"
+            return f"full validation of {studies} (cache refreshed)"
         if not self.changed:
-            return f"no study file changed since the cached run ({self.total} studies)"
-        return (f"incremental: {len(self.changed)} changed file(s); re-checked {self.rechecked} and built "
-                f"{self.built} of {self.total} studies")
+            return f"no study file changed since the cached run ({studies})"
+        return (f"incremental: {plural(len(self.changed), 'changed file')}; re-checked {self.rechecked} and built "
+                f"{self.built} of {studies}")
 
 
 def cache_key(root: Path, shapes: Graph | None) -> str:
@@ -155,7 +156,7 @@ def _entry_from_json(document: dict[str, Any]) -> StudyEntry:
 def _result_from_json(document: dict[str, Any]) -> ShaclResult:
     origin = document.pop("origin")
     if origin is not None:
-        origin = Origin(SourceLocation(**origin["location"]), origin["field"])
+        origin = Origin(**{**origin, "location": SourceLocation(**origin["location"])})
     return ShaclResult(**document, origin=origin)
 
 
@@ -231,10 +232,10 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
         kg = build(None, ())
         report = check(kg)
         entries = index_of(kg.dataset, hashes)
-        names = sorted([kg.dataset.vocabulary_record.path, *entries])
+        names = sorted([*kg.dataset.dataset_files(), *entries])
         counts = kg.counts()
         save_cache(cache_dir, key, entries, report, relation_studies(kg, report),
-                   {"vocabulary": kg.dataset.vocabulary_record.path})
+                   {"dataset_files": kg.dataset.dataset_files()})
         run = IncrementalRun(True, (), counts["studies"], counts["studies"], counts["studies"])
         return CheckedInput(report, len(names), counts["studies"], counts["findings"], tuple(names), records_root, run)
 
@@ -244,13 +245,13 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     try:
         old = {path: _entry_from_json(entry) for path, entry in cached["studies"].items()}
         results = [_result_from_json(dict(r)) for r in cached["results"]]
-        vocabulary_path = str(cached["vocabulary"])
+        dataset_files = [str(name) for name in cached["dataset_files"]]
     except (KeyError, TypeError, ValueError, AttributeError):  # a cache of another shape: trust none of it
         return full_run()
     changed = sorted(p for p in set(old) | set(hashes) if old.get(p) is None or old[p].sha256 != hashes.get(p))
     if not changed:
         report = ValidationReport(tuple(results), Graph())
-        names = sorted([vocabulary_path, *old])
+        names = sorted([*dataset_files, *old])
         findings = sum(e.findings for e in old.values())
         return CheckedInput(report, len(names), len(old), findings, tuple(names), records_root,
                             IncrementalRun(False, (), 0, 0, len(old)))
@@ -262,7 +263,7 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     unchanged_ids = [e.study for p, e in old.items() if p in hashes and p not in changed]
     try:
         # Display paths are relative to the dataset directory's parent, as given (see records.display_path).
-        fresh = validate_records(read_dataset(root, [root.parent / p for p in present]), elsewhere=unchanged_ids)
+        fresh = validate_records(read_records(root, [root.parent / p for p in present]), elsewhere=unchanged_ids)
     except InputErrors:
         return full_run()
     now = index_of(fresh, hashes)
@@ -272,7 +273,7 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     rechecked_ids = _components(everything, touched)
     rechecked_files = {p for p, e in current.items() if e.study in rechecked_ids}
 
-    vocabulary_only = validate_records(read_dataset(root, []), elsewhere=[e.study for e in current.values()])
+    vocabulary_only = validate_records(read_records(root, []), elsewhere=[e.study for e in current.values()])
     changed_outcomes = {o for p in changed for e in (old.get(p), now.get(p)) if e for o in e.outcomes}
     related = _related_outcomes(vocabulary_only, changed_outcomes)
     partner_ids = _components(everything, {e.study for e in current.values() if set(e.outcomes) & related})
@@ -300,8 +301,8 @@ def validate_incremental(root: Path, cache_dir: Path, shapes: Graph | None = Non
     relations = {focus: owners for focus, owners in old_relations.items() if not involves_changed(focus, old_relations)}
     relations.update({focus: owners for focus, owners in fresh_relations.items()
                       if involves_changed(focus, fresh_relations)})
-    save_cache(cache_dir, key, current, report, relations, {"vocabulary": vocabulary_path})
-    names = sorted([vocabulary_path, *current])
+    save_cache(cache_dir, key, current, report, relations, {"dataset_files": dataset_files})
+    names = sorted([*dataset_files, *current])
     findings = sum(e.findings for e in current.values())
     run = IncrementalRun(False, tuple(changed), len(rechecked_files), len(built_files), len(current))
     return CheckedInput(report, len(names), len(current), findings, tuple(names), records_root, run)

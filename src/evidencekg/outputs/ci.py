@@ -1,12 +1,18 @@
-"""Stage 5b, CI reports: validation results as files that CI systems read (SARIF, JUnit XML).
+"""Stage 5b, CI reports: validation results as files that CI systems read (SARIF, JUnit XML, JSON).
 
 Validation (:func:`evidencekg.validate`) ends in a
-:class:`~evidencekg.validation.report.CheckedInput`; this stage turns it into
+:class:`~evidencekg.validation.report.CheckedInput`, whether the shapes ran or the
+loader refused the input (then each error is a result of its record-format rule);
+this stage turns it into
 
 * SARIF 2.1.0 (:func:`to_sarif`), which GitHub code scanning and SARIF viewers
-  show as annotations on the offending record lines, and
+  show as annotations on the offending record lines,
 * JUnit XML (:func:`to_junit`), which CI test panels (GitLab, Jenkins, Azure
-  DevOps, GitHub test-report actions) show as passed and failed tests.
+  DevOps, GitHub test-report actions) show as passed and failed tests, and
+* JSON (:func:`to_json`): counts and every result with its file, line, column and field.
+
+Results a record suppresses, and results a baseline holds, are in every report, marked
+so (SARIF's ``suppressions`` and ``baselineState``), and never fail a test.
 
 Both are pure functions of the report: no clock, no host name, no network, and
 the same report always gives the same bytes, so outputs can be committed,
@@ -35,6 +41,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
+from ..errors import INPUT_RULES
+from ..validation.report import local_name
+
 if TYPE_CHECKING:
     from ..validation.report import CheckedInput, ShaclResult
 
@@ -46,7 +55,6 @@ _DEFAULT_LEVEL = "warning"
 _LEVEL_RANK = {"note": 0, "warning": 1, "error": 2}
 
 # The JUnit schema wants a time and a host; fixed values keep the output reproducible.
-_EPOCH = datetime(1970, 1, 1)
 _HOSTNAME = "localhost"
 CLEAN_TESTCASE = "conforms"
 """Name of the passing test that stands for a record file without any result."""
@@ -59,23 +67,20 @@ def _level(result: ShaclResult) -> str:
     return LEVELS.get(result.severity, _DEFAULT_LEVEL)
 
 
-def _local_name(shape: str) -> str:
-    """``ekgsh:FindingShape-pValue`` → ``FindingShape-pValue``; IRIs lose their namespace too."""
-    if shape.startswith("("):  # pySHACL's "(anonymous shape)": a blank node has no name to show
-        return "anonymous-shape"
-    cut = max(shape.rfind("#"), shape.rfind("/"), shape.rfind(":"))
-    return shape[cut + 1 :] or shape
+def _source(result: ShaclResult) -> str:
+    """What names the rule in full: the shape, or the record-format rule of an input error."""
+    return result.source_shape if result.input_rule is None else result.input_rule
 
 
 def _rule_ids(results: Iterable[ShaclResult]) -> dict[str, str]:
-    """Shape → rule id: its local name, or the whole name when two shapes share a local name."""
+    """Shape or input rule → rule id: its local name, or the whole name when two shapes share a local name."""
     ids: dict[str, str] = {}
     taken: set[str] = set()
     # Sorted so that which of two clashing shapes keeps the short id does not depend on result order.
-    for shape in sorted({r.source_shape for r in results}):
-        short = _local_name(shape)
-        ids[shape] = shape if short in taken else short
-        taken.add(ids[shape])
+    for source in sorted({_source(r) for r in results}):
+        short = local_name(source)
+        ids[source] = source if short in taken else short
+        taken.add(ids[source])
     return ids
 
 
@@ -127,11 +132,12 @@ def _location(result: ShaclResult, base_dir: str | os.PathLike[str] | None,
 
 def _properties(result: ShaclResult) -> dict[str, str]:
     values = {
-        "focusNode": result.focus_node,
+        "focusNode": result.focus_node or None,
         "resultPath": result.path,
         "value": result.value,
         "constraintComponent": result.constraint_component or None,
-        "sourceShape": result.source_shape,
+        "sourceShape": result.source_shape or None,
+        "inputRule": result.input_rule,
         "severity": result.severity,
         "field": (result.origin.field or None) if result.origin else None,
     }
@@ -174,17 +180,10 @@ def to_sarif(
     ids = _rule_ids(results)
     rules: dict[str, dict[str, Any]] = {}
     for result in results:
-        rule_id = ids[result.source_shape]
+        rule_id = ids[_source(result)]
         rule = rules.get(rule_id)
         if rule is None:
-            rule = rules[rule_id] = {
-                "id": rule_id,
-                "name": rule_id,
-                "shortDescription": {"text": _summary(result)},
-                "fullDescription": {"text": f"SHACL shape {result.source_shape}: {_summary(result)}"},
-                "defaultConfiguration": {"level": _level(result)},
-                "properties": {"tags": ["shacl"], "shape": result.source_shape},
-            }
+            rule = rules[rule_id] = _rule(rule_id, result)
         elif _LEVEL_RANK[_level(result)] > _LEVEL_RANK[rule["defaultConfiguration"]["level"]]:
             # An anonymous or user shape may mix severities; the rule shows its worst.
             rule["defaultConfiguration"]["level"] = _level(result)
@@ -192,20 +191,27 @@ def to_sarif(
     index = {rule_id: i for i, rule_id in enumerate(order)}
 
     records_root = records_dir if records_dir is not None else base_dir
-    sarif_results = [
-        {
-            "ruleId": ids[result.source_shape],
-            "ruleIndex": index[ids[result.source_shape]],
+    sarif_results = []
+    for result in results:
+        sarif_result: dict[str, Any] = {
+            "ruleId": ids[_source(result)],
+            "ruleIndex": index[ids[_source(result)]],
             "level": _level(result),
             "message": {"text": _message(result)},
             "locations": [_location(result, base_dir, records_root)],
-            "properties": _properties(result),
         }
-        for result in results
-    ]
+        if result.suppressed is not None:
+            sarif_result["suppressions"] = [{"kind": "inSource", "justification": result.suppressed}]
+        if result.baseline_state is not None:
+            sarif_result["baselineState"] = result.baseline_state
+        sarif_result["properties"] = _properties(result)
+        sarif_results.append(sarif_result)
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "evidencekg", "version": tool_version, "rules": [rules[i] for i in order]}},
     }
+    if checked.omitted:
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [
+            {"level": "error", "message": {"text": _omitted(checked)}}]}]
     if base_dir is not None:
         root = Path(os.path.abspath(base_dir)).as_uri()
         run["originalUriBaseIds"] = {SRCROOT: {"uri": root if root.endswith("/") else root + "/"}}
@@ -214,6 +220,25 @@ def to_sarif(
     run["results"] = sarif_results
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rule(rule_id: str, result: ShaclResult) -> dict[str, Any]:
+    """A SARIF rule: what a shape says in its first result, or what a record-format rule asks."""
+    if result.input_rule is not None:
+        asks = INPUT_RULES.get(result.input_rule, result.input_rule)
+        return {"id": rule_id, "name": rule_id, "shortDescription": {"text": asks},
+                "fullDescription": {"text": f"record format: {asks} (the loader refuses the input, exit status 2)"},
+                "defaultConfiguration": {"level": "error"}, "properties": {"tags": ["input"]}}
+    return {"id": rule_id, "name": rule_id, "shortDescription": {"text": _summary(result)},
+            "fullDescription": {"text": f"SHACL shape {result.source_shape}: {_summary(result)}"},
+            "defaultConfiguration": {"level": _level(result)},
+            "properties": {"tags": ["shacl"], "shape": result.source_shape}}
+
+
+def _omitted(checked: CheckedInput) -> str:
+    shown = len(checked.report.results)
+    return f"… and {checked.omitted} more input {'error' if checked.omitted == 1 else 'errors'} " \
+           f"({shown + checked.omitted} in all; fix these and validate again)"
 
 
 def _xml(text: str) -> str:
@@ -231,7 +256,8 @@ def _classname(suite: str) -> str:
 def _failure_text(results: Sequence[ShaclResult]) -> str:
     # Every occurrence, with the node a curator can look up in the graph when a line is not enough
     # (a result without a record line already starts with its focus node).
-    return "".join(f"{r}\n    focus node: <{r.focus_node}>\n" if r.origin else f"{r}\n" for r in results)
+    return "".join(f"{r}\n    focus node: <{r.focus_node}>\n" if r.origin and r.focus_node else f"{r}\n"
+                   for r in results)
 
 
 def to_junit(
@@ -254,7 +280,9 @@ def to_junit(
 
     A test fails (``<failure type="SHAPE">``) when any of its results is a
     violation, or a warning with ``strict`` — the same rule as the exit code
-    of ``evidencekg validate``. Warnings (without ``strict``) and notes do not
+    of ``evidencekg validate``; results a record suppresses or a baseline holds
+    never fail it. Input the loader refused gives a suite per file with
+    errors and a failing test per record-format rule. Warnings (without ``strict``) and notes do not
     fail a test: they are not skipped (the check ran), so the test passes
     and they are listed in the suite's ``<system-out>``, which lists every
     result of the file one per line. ``files`` names every record file that
@@ -263,12 +291,14 @@ def to_junit(
     there is no file to show at all (RDF input, or nothing given), a suite
     named ``name`` holds the tests, or one passing ``conforms`` test.
 
-    The output is valid against the Apache Ant JUnit schema (``JUnit.xsd``,
-    the strictest common one, which Jenkins' ``junit-10.xsd`` also accepts):
-    hence the ``package`` and ``id`` of each suite, the required
-    ``timestamp``, ``hostname`` and ``time`` — fixed (``timestamp`` defaults
-    to 1970-01-01T00:00:00, ``localhost``, 0) so the output is reproducible —
-    and no ``skipped`` elements, which that schema does not have.
+    The output follows the Apache Ant JUnit schema (``JUnit.xsd``, the
+    strictest common one, which Jenkins' ``junit-10.xsd`` also accepts):
+    hence the ``package`` and ``id`` of each suite, ``hostname`` and ``time``
+    fixed (``localhost``, 0) so the output is reproducible, and no
+    ``skipped`` elements, which that schema does not have. The one exception
+    is ``timestamp``, which that schema requires: it is written only when
+    ``timestamp`` is given, since a fixed date would claim a run that never
+    happened; Jenkins, GitLab and the other readers do not need it.
     """
     by_file: dict[str, list[ShaclResult]] = {path: [] for path in files}
     unlocated: list[ShaclResult] = []
@@ -281,10 +311,12 @@ def to_junit(
     if unlocated or not suites:
         suites.append((name, unlocated))
 
-    when = timestamp or _EPOCH
-    if when.tzinfo is not None:  # the schema's timestamp has no zone: say it in UTC
-        when = when.astimezone(timezone.utc).replace(tzinfo=None)
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%S")
+    stamp = {}
+    if timestamp is not None:
+        when = timestamp
+        if when.tzinfo is not None:  # the schema's timestamp has no zone: say it in UTC
+            when = when.astimezone(timezone.utc).replace(tzinfo=None)
+        stamp["timestamp"] = when.strftime("%Y-%m-%dT%H:%M:%S")
 
     failing = {"Violation", "Warning"} if strict else {"Violation"}
     ids = _rule_ids(checked.report.results)  # the same test names as the SARIF rule ids
@@ -292,13 +324,13 @@ def to_junit(
     for number, (suite_name, results) in enumerate(suites):
         shapes: dict[str, list[ShaclResult]] = {}
         for result in results:  # report order: tests appear in the order of their first line
-            shapes.setdefault(result.source_shape, []).append(result)
+            shapes.setdefault(_source(result), []).append(result)
         cases: list[tuple[str, list[ShaclResult]]] = list(shapes.items()) or [(CLEAN_TESTCASE, [])]
-        failures = sum(1 for _, group in cases if any(r.severity in failing for r in group))
+        failures = sum(1 for _, group in cases if any(r.severity in failing and r.active for r in group))
 
         suite = ET.SubElement(root, "testsuite", {
             "name": _xml(suite_name),
-            "timestamp": stamp,
+            **stamp,
             "hostname": _HOSTNAME,
             "tests": str(len(cases)),
             "failures": str(failures),
@@ -310,7 +342,9 @@ def to_junit(
         properties = ET.SubElement(suite, "properties")
         counts = {"strict": str(strict).lower()}
         for severity, key in (("Violation", "violations"), ("Warning", "warnings"), ("Info", "notes")):
-            counts[key] = str(sum(1 for r in results if r.severity == severity))
+            counts[key] = str(sum(1 for r in results if r.severity == severity and r.active))
+        counts["suppressed"] = str(sum(1 for r in results if r.suppressed is not None))
+        counts["baselined"] = str(sum(1 for r in results if r.suppressed is None and not r.active))
         for key, value in counts.items():
             ET.SubElement(properties, "property", {"name": key, "value": value})
         for shape, group in cases:
@@ -319,7 +353,7 @@ def to_junit(
                 "classname": _xml(_classname(suite_name)),
                 "time": "0",
             })
-            failed = [r for r in group if r.severity in failing]
+            failed = [r for r in group if r.severity in failing and r.active]
             if failed:
                 message = _message(failed[0])
                 if len(failed) > 1:
@@ -328,6 +362,43 @@ def to_junit(
                 failure.text = _xml(_failure_text(group))
         out = ET.SubElement(suite, "system-out")
         out.text = _xml("".join(f"{r}\n" for r in results))
-        ET.SubElement(suite, "system-err")
+        err = ET.SubElement(suite, "system-err")
+        if checked.omitted and number == 0:
+            err.text = _xml(_omitted(checked) + "\n")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def to_json(checked: CheckedInput, *, strict: bool = False) -> str:
+    """Counts and every result with its rule, file, line, column and field, as JSON text ending in a newline.
+
+    ``conforms`` means no violation that counts; ``passes`` is the gate's verdict (with ``strict``,
+    warnings fail too); ``refused`` says the loader refused the input (exit status 2), whose errors
+    are then the results, each with its record-format rule and no focus node or shape.
+    """
+    report = checked.report
+    document: dict[str, Any] = {
+        "conforms": report.conforms,
+        "passes": report.passes(strict),
+        "refused": bool(checked.errors),
+        "files": checked.files,
+        "records": checked.records,
+        "findings": checked.findings,
+        **report.counts(),
+    }
+    if checked.omitted:
+        document["omitted"] = checked.omitted
+    document["results"] = [
+        {
+            "rule": r.rule, "severity": r.severity, "message": r.message, "focusNode": r.focus_node or None,
+            "path": r.path, "value": r.value, "shape": r.source_shape or None,
+            "constraintComponent": r.constraint_component or None,
+            "file": r.origin.location.path if r.origin else None,
+            "line": (r.origin.location.line or None) if r.origin else None,
+            "column": (r.origin.location.column or None) if r.origin else None,
+            "field": r.origin.field if r.origin else None,
+            "suppressed": r.suppressed, "baselineState": r.baseline_state,
+        }
+        for r in report.results
+    ]
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -21,6 +21,11 @@ from ..namespaces import PREFIXES
 from .terms import TermConverter
 
 
+def _unreadable(location: SourceLocation | str, message: str) -> InputError:
+    """An RDF or shapes file that cannot be read: every error this module raises."""
+    return InputError(location, message, rule="RdfFile-unreadable")
+
+
 def new_graph() -> Graph:
     """An empty graph with evidencekg's prefixes bound."""
     graph = Graph(bind_namespaces="none")
@@ -52,7 +57,7 @@ def read_rdf(paths: Iterable[Path]) -> Graph:
         fmt = RDF_FORMATS.get(path.suffix.lower())
         if fmt is None:
             known = ", ".join(sorted(RDF_FORMATS))
-            raise InputError(str(path), f"unknown RDF file type {path.suffix!r}; use one of {known}")
+            raise _unreadable(str(path), f"unknown RDF file type {path.suffix!r}; use one of {known}")
         parse_rdf_file(path, fmt, graph)
     return graph
 
@@ -67,7 +72,7 @@ def parse_rdf_file(path: Path, fmt: str, into: Graph) -> None:
     from ..offline import NetworkRefused, offline
 
     if not path.is_file():
-        raise InputError(str(path), "no such file" if not path.exists() else "not a regular file")
+        raise _unreadable(str(path), "no such file" if not path.exists() else "not a regular file")
     if fmt == "json-ld":
         refuse_context_references(path)
     elif fmt in XML_FORMATS:
@@ -77,11 +82,12 @@ def parse_rdf_file(path: Path, fmt: str, into: Graph) -> None:
         with offline():
             scratch.parse(path, format=fmt)
     except NetworkRefused as exc:
-        raise InputError(str(path), f"{exc}: remote contexts and external entities are not fetched") from None
+        raise _unreadable(str(path), f"{exc}: remote contexts and external entities are not fetched") from None
     except RecursionError as exc:
-        raise InputError(_recursion_location(path, exc), "nesting too deep to read") from None
+        raise _unreadable(_recursion_location(path, exc), "nesting too deep to read") from None
     except Exception as exc:  # the parsers raise many unrelated exception types
-        raise InputError(_rdf_error_location(path, exc), f"cannot parse as {fmt}: {_first_line(exc)}") from None
+        location, problem = _parse_problem(path, exc)
+        raise _unreadable(location, f"cannot parse as {fmt}: {problem}") from None
     triples = scratch.quads() if isinstance(scratch, RDFDataset) else scratch.triples((None, None, None))
     into.addN((s, p, o, into) for s, p, o in check_terms(path, (quad[:3] for quad in triples)))
 
@@ -124,7 +130,7 @@ def check_terms(path: Path, triples: Iterable[tuple[Node, Node, Node]]) -> list[
         kept.append((s, p, o))
     if problems:
         first, *others = sorted(problems)
-        raise InputError(str(path), first + (f" (and {len(others)} more)" if others else ""))
+        raise _unreadable(str(path), first + (f" (and {len(others)} more)" if others else ""))
     return kept
 
 
@@ -157,19 +163,19 @@ def refuse_context_references(path: Path) -> None:
     try:
         document = json.loads(path.read_bytes())
     except RecursionError:
-        raise InputError(str(path), "nesting too deep to read") from None
+        raise _unreadable(str(path), "nesting too deep to read") from None
     except json.JSONDecodeError as exc:
         where = SourceLocation(str(path), exc.lineno, exc.colno)
-        raise InputError(where, f"cannot parse as json-ld: {exc.msg}") from None
+        raise _unreadable(where, f"cannot parse as json-ld: {exc.msg}") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(str(path), f"cannot parse as json-ld: {_first_line(exc)}") from None
+        raise _unreadable(str(path), f"cannot parse as json-ld: {_first_line(exc)}") from None
     stack: list[Any] = [document]
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
             for iri, shown in _context_references(value.get("@context")):
                 if not _left_to_the_guard(iri):
-                    raise InputError(str(path), f"@context {shown} is not inline; "
+                    raise _unreadable(str(path), f"@context {shown} is not inline; "
                                                 "evidencekg reads only inline JSON-LD contexts")
             stack.extend(value.values())
         elif isinstance(value, list):
@@ -230,11 +236,11 @@ def refuse_dtd_declarations(path: Path) -> None:
         with path.open("rb") as stream:
             parser.ParseFile(stream)
     except _DTDFound as exc:
-        raise InputError(SourceLocation(str(path), exc.line), exc.message) from None
+        raise _unreadable(SourceLocation(str(path), exc.line), exc.message) from None
     except _PrologRead:
         return
     except expat.ExpatError as exc:
-        raise InputError(SourceLocation(str(path), exc.lineno, exc.offset + 1),
+        raise _unreadable(SourceLocation(str(path), exc.lineno, exc.offset + 1),
                          f"cannot parse as XML: {expat.ErrorString(exc.code)}") from None
 
 
@@ -253,6 +259,22 @@ def _recursion_location(path: Path, exc: RecursionError) -> SourceLocation:
 def _rdf_error_location(path: Path, exc: Exception) -> SourceLocation:
     line = getattr(exc, "lineno", None) or getattr(exc, "line", None)
     return SourceLocation(str(path), line) if isinstance(line, int) and line > 0 else SourceLocation(str(path))
+
+
+def _parse_problem(path: Path, exc: Exception) -> tuple[SourceLocation, str]:
+    """Where a parser stopped and why, said without its internals (no bytes, no Python types)."""
+    from rdflib.plugins.parsers.notation3 import BadSyntax
+
+    if isinstance(exc, BadSyntax):  # Turtle, N3, TriG: the text and the offset where the parser stopped
+        text: bytes = getattr(exc, "_str", b"")
+        offset: int = getattr(exc, "_i", 0)
+        column = len(text[text.rfind(b"\n", 0, offset) + 1 : offset].decode("utf-8", "replace")) + 1
+        return SourceLocation(str(path), exc.lines + 1, column), str(getattr(exc, "_why", "bad syntax"))
+    if isinstance(exc, UnicodeDecodeError):
+        return SourceLocation(str(path)), f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8"
+    if isinstance(exc, (TypeError, AttributeError, KeyError, IndexError)):
+        return SourceLocation(str(path)), "the file does not follow the format"
+    return _rdf_error_location(path, exc), _first_line(exc)
 
 
 def _first_line(exc: Exception) -> str:

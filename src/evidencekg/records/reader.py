@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import InputError, InputErrors, SourceLocation
+from ..errors import InputError, InputErrors, InputRule, SourceLocation
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 24
@@ -80,18 +80,61 @@ class Record:
                 return SourceLocation(self.path, *position)
         return SourceLocation(self.path, 1, 1)
 
-    def error(self, at: Path_, message: str) -> InputError:
-        return InputError(self.locate(at), message, field=format_path(at))
+    def error(self, at: Path_, message: str, rule: InputRule = "Record-invalidValue") -> InputError:
+        return InputError(self.locate(at), message, field=format_path(at), rule=rule)
+
+    def value_at(self, at: Path_) -> Any:
+        """The value at ``at`` (None where the path leads nowhere)."""
+        value: Any = self.data
+        for part in at:
+            if isinstance(part, int) and isinstance(value, list) and 0 <= part < len(value):
+                value = value[part]
+            elif isinstance(part, str) and isinstance(value, dict):
+                value = value.get(part)
+            else:
+                return None
+        return value
+
+    def as_written(self, at: Path_) -> str | None:
+        """The scalar at ``at`` as the file spells it (``1.30``, not 1.3), or None for a mapping or a list."""
+        value = self.value_at(at)
+        if isinstance(value, (dict, list)):
+            return None
+        return self.plain_text.get(tuple(at), None if value is None else str(value))
+
+    def key(self, at: Path_) -> tuple[str, str]:
+        """The record (its id, or its file when it has none) and the field, with list items named by their ids.
+
+        ``findings[bp].p_value`` rather than ``findings[2].p_value``: a baseline that matches results by this
+        key still holds when a finding is added above, or the file is reformatted.
+        """
+        record_id = self.data.get("id")
+        name = record_id if isinstance(record_id, str) else self.path
+        text = ""
+        for end, part in enumerate(at, start=1):
+            if isinstance(part, int):
+                item = self.value_at(at[:end])
+                item_id = item.get("id") if isinstance(item, dict) else None
+                text += f"[{item_id}]" if isinstance(item_id, str) else f"[{part}]"
+            else:
+                text += f".{part}" if text else part
+        return name, text
 
 
 @dataclass(frozen=True)
 class DatasetFiles:
-    """The record files of one dataset directory, read but not yet validated."""
+    """The record files of one dataset directory, read but not yet validated.
+
+    ``errors`` holds what could not be read (from :func:`read_records`); a record that is missing or
+    unreadable is None (the vocabulary) or absent (a study, counted in ``unread_studies``).
+    """
 
     root: Path
-    vocabulary: Record
+    vocabulary: Record | None
     studies: tuple[Record, ...]
     metadata: Record | None = None
+    errors: tuple[InputError, ...] = ()
+    unread_studies: int = 0
 
 
 def format_path(at: Path_) -> str:
@@ -165,6 +208,7 @@ def _decode(data: bytes, path: str) -> str:
         raise InputError(
             SourceLocation(path, line, column),
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            rule="RecordFile-unreadable",
         ) from None
 
 
@@ -182,8 +226,10 @@ class _Builder:
         """The 1-based line and column of a YAML mark (the parser always sets an event's marks)."""
         return mark.line + 1, mark.column + 1
 
-    def fail(self, mark: Any, message: str, at: Path_ = ()) -> InputError:
-        return InputError(SourceLocation(self.path, mark.line + 1, mark.column + 1), message, field=format_path(at))
+    def fail(self, mark: Any, message: str, at: Path_ = (),
+             rule: InputRule = "RecordFile-yamlNotAllowed") -> InputError:
+        return InputError(SourceLocation(self.path, mark.line + 1, mark.column + 1), message, field=format_path(at),
+                          rule=rule)
 
     def check_node(self, event: Any, depth: int) -> None:
         if getattr(event, "anchor", None):
@@ -206,7 +252,7 @@ class _Builder:
                 try:
                     resolved = _resolve_plain(event.value)
                 except ValueError as exc:
-                    raise self.fail(event.start_mark, str(exc), at) from None
+                    raise self.fail(event.start_mark, str(exc), at, rule="Record-invalidValue") from None
                 if not isinstance(resolved, str):
                     self.plain_text[at] = event.value
                 return resolved
@@ -255,17 +301,21 @@ def parse_record(text: str, path: str) -> Record:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         shown = f" (U+{exc.character:04X})" if isinstance(exc.character, int) else ""
-        raise InputError(SourceLocation(path, line, column), f"YAML error: {exc.reason}{shown}") from None
+        raise InputError(SourceLocation(path, line, column), f"YAML error: {exc.reason}{shown}",
+                         rule="RecordFile-yamlSyntax") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"YAML syntax error: {exc.problem or exc.context}"
-        raise InputError(SourceLocation(path, mark.line + 1, mark.column + 1) if mark else path, message) from None
+        raise InputError(SourceLocation(path, mark.line + 1, mark.column + 1) if mark else path, message,
+                         rule="RecordFile-yamlSyntax") from None
     except yaml.YAMLError as exc:
-        raise InputError(path, f"YAML error: {exc}") from None
+        raise InputError(path, f"YAML error: {exc}", rule="RecordFile-yamlSyntax") from None
     if documents == 0 or data is None:
-        raise InputError(path, "the file is empty; a record is a YAML mapping of keys to values")
+        raise InputError(path, "the file is empty; a record is a YAML mapping of keys to values",
+                         rule="RecordFile-yamlSyntax")
     if not isinstance(data, dict):
-        raise InputError(SourceLocation(path, 1, 1), f"a record must be a YAML mapping, not a {type(data).__name__}")
+        raise InputError(SourceLocation(path, 1, 1), f"a record must be a YAML mapping, not a {type(data).__name__}",
+                         rule="RecordFile-yamlSyntax")
     return Record(path, data, builder.positions, builder.plain_text)
 
 
@@ -309,23 +359,24 @@ def read_record(path: Path, display_path: str | None = None) -> Record:
     shown = display_path or str(path)
     problem = _entry_problem(path)
     if problem:
-        raise InputError(shown, problem)
+        raise InputError(shown, problem, rule="RecordFile-unreadable")
     try:
         # O_NONBLOCK: should the file have been replaced by a named pipe since, opening it does not hang.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with os.fdopen(fd, "rb") as handle:
             status = os.fstat(handle.fileno())
             if not stat.S_ISREG(status.st_mode):
-                raise InputError(shown, f"{_not_regular(status.st_mode)}, not a record file")
+                raise InputError(shown, f"{_not_regular(status.st_mode)}, not a record file",
+                                 rule="RecordFile-unreadable")
             if status.st_size > MAX_RECORD_BYTES:
                 raise InputError(shown, f"file is {status.st_size:,} bytes; records are limited to "
-                                        f"{MAX_RECORD_BYTES:,} bytes")
+                                        f"{MAX_RECORD_BYTES:,} bytes", rule="RecordFile-unreadable")
             data = handle.read(MAX_RECORD_BYTES + 1)
     except OSError as exc:
-        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
+        raise InputError(shown, f"cannot read: {exc.strerror or exc}", rule="RecordFile-unreadable") from None
     if len(data) > MAX_RECORD_BYTES:
         raise InputError(shown, f"file grew past {MAX_RECORD_BYTES:,} bytes while being read; records are limited "
-                                f"to {MAX_RECORD_BYTES:,} bytes")
+                                f"to {MAX_RECORD_BYTES:,} bytes", rule="RecordFile-unreadable")
     return parse_record(_decode(data, shown), shown)
 
 
@@ -346,11 +397,12 @@ def scan_studies(root: Path) -> tuple[list[Path], list[InputError]]:
     if not os.path.lexists(studies_dir):
         return [], []
     if not studies_dir.is_dir():
-        return [], [InputError(shown_dir, "not a directory; study records go in a directory named studies/")]
+        return [], [InputError(shown_dir, "not a directory; study records go in a directory named studies/",
+                               rule="Dataset-layout")]
     try:
         entries = sorted(studies_dir.iterdir())
     except OSError as exc:
-        return [], [InputError(shown_dir, f"cannot list: {exc.strerror or exc}")]
+        return [], [InputError(shown_dir, f"cannot list: {exc.strerror or exc}", rule="Dataset-layout")]
     records: list[Path] = []
     errors: list[InputError] = []
     for path in entries:
@@ -358,16 +410,19 @@ def scan_studies(root: Path) -> tuple[list[Path], list[InputError]]:
         if is_record_name(path.name) and not path.name.startswith("."):
             problem = _entry_problem(path)
             if problem:
-                errors.append(InputError(shown, f"{problem}; studies/ holds one record file per study"))
+                errors.append(InputError(shown, f"{problem}; studies/ holds one record file per study",
+                                         rule="Dataset-layout"))
             else:
                 records.append(path)
         elif _is_ignored_in_studies(path.name):
             continue
         elif path.is_dir() and not path.is_symlink():
-            errors.append(InputError(shown, "a directory; studies/ holds record files only, no subdirectories"))
+            errors.append(InputError(shown, "a directory; studies/ holds record files only, no subdirectories",
+                                     rule="Dataset-layout"))
         else:
             errors.append(InputError(shown, "not a study record: files in studies/ end in .yaml or .yml "
-                                            "(hidden files and README files are ignored); move it elsewhere"))
+                                            "(hidden files and README files are ignored); move it elsewhere",
+                                     rule="Dataset-layout"))
     return records, errors
 
 
@@ -385,41 +440,46 @@ def _misnamed_top_level(root: Path) -> list[InputError]:
     try:
         names = sorted(os.listdir(root))
     except OSError as exc:
-        return [InputError(str(root), f"cannot list: {exc.strerror or exc}")]
+        return [InputError(str(root), f"cannot list: {exc.strerror or exc}", rule="Dataset-layout")]
     for name in names:
         for expected in (VOCABULARY_FILE, DATASET_FILE):
             stem = expected.rsplit(".", 1)[0]
             if name != expected and is_record_name(name) and name.rsplit(".", 1)[0].lower() == stem:
                 errors.append(InputError(display_path(root, root / name),
-                                         f"not read: name it {expected} (the only spelling evidencekg reads)"))
+                                         f"not read: name it {expected} (the only spelling evidencekg reads)",
+                                         rule="Dataset-layout"))
     return errors
 
 
-def read_dataset(root: Path, only: Collection[Path] | None = None) -> DatasetFiles:
-    """Read every record of a dataset directory (or, with ``only``, the vocabulary and those study files).
+def read_records(root: Path, only: Collection[Path] | None = None) -> DatasetFiles:
+    """Read every record of a dataset directory that can be read, and say why each other one cannot.
 
     The directory holds ``vocabulary.yaml``, optionally ``dataset.yaml``, and
-    ``studies/*.yaml`` (or ``.yml``, any case). Files are read in sorted order so that output does
-    not depend on the file system's listing order; every readable error of
-    every file is reported together. Nothing that looks like a record is skipped: a misspelt
-    ``dataset.yml``, or an entry of ``studies/`` that is not a record file, is an error.
+    ``studies/*.yaml`` (or ``.yml``, any case); with ``only``, the vocabulary and those study files.
+    Files are read in sorted order so that output does not depend on the file system's listing
+    order. A file that cannot be read or parsed is left out and its error kept in
+    ``DatasetFiles.errors``, so the other files are still checked in the same pass. Nothing that
+    looks like a record is skipped: a misspelt ``dataset.yml``, or an entry of ``studies/`` that is
+    not a record file, is an error. Only a data directory that is not there stops at once.
     """
     root = Path(root)
     if not root.exists():
-        raise InputError(str(root), "data directory does not exist")
+        raise InputError(str(root), "data directory does not exist", rule="Dataset-layout")
     if not root.is_dir():
-        raise InputError(str(root), "not a directory; pass the dataset directory that holds vocabulary.yaml")
+        raise InputError(str(root), "not a directory; pass the dataset directory that holds vocabulary.yaml",
+                         rule="Dataset-layout")
     errors = _misnamed_top_level(root)
     vocabulary_path = root / VOCABULARY_FILE
-    if not os.path.lexists(vocabulary_path):
-        if errors:
-            raise InputErrors(errors)
-        raise InputError(str(root), f"no {VOCABULARY_FILE} in the data directory")
+    has_vocabulary = os.path.lexists(vocabulary_path)
+    if not has_vocabulary and not errors:  # a misspelt vocabulary.yml already says what to do
+        errors.append(InputError(display_path(root, root), f"no {VOCABULARY_FILE} in the data directory",
+                                 rule="Dataset-layout"))
     if only is None:
         study_paths, scan_errors = scan_studies(root)
         errors += scan_errors
         if not study_paths and not errors:
-            raise InputError(str(root / STUDIES_DIR), "no study records (*.yaml) found")
+            errors.append(InputError(display_path(root, root / STUDIES_DIR), "no study records (*.yaml) found",
+                                     rule="Dataset-layout"))
     else:
         study_paths = sorted(only)
 
@@ -430,14 +490,19 @@ def read_dataset(root: Path, only: Collection[Path] | None = None) -> DatasetFil
             errors.append(exc)
             return None
 
-    vocabulary = attempt(vocabulary_path)
+    vocabulary = attempt(vocabulary_path) if has_vocabulary else None
     metadata_path = root / DATASET_FILE
     metadata = attempt(metadata_path) if os.path.lexists(metadata_path) else None
-    studies = [attempt(p) for p in study_paths]
-    if errors:
-        raise InputErrors(errors)
-    assert vocabulary is not None
-    return DatasetFiles(root, vocabulary, tuple(s for s in studies if s is not None), metadata)
+    studies = [record for record in map(attempt, study_paths) if record is not None]
+    return DatasetFiles(root, vocabulary, tuple(studies), metadata, tuple(errors), len(study_paths) - len(studies))
+
+
+def read_dataset(root: Path, only: Collection[Path] | None = None) -> DatasetFiles:
+    """Every record of a dataset directory (see :func:`read_records`); :class:`InputErrors` if any cannot be read."""
+    files = read_records(root, only)
+    if files.errors:
+        raise InputErrors(list(files.errors))
+    return files
 
 
 def display_path(root: Path, path: Path) -> str:

@@ -29,6 +29,8 @@ class NamedQuery:
 
     name: str
     path: Path
+    """The file as messages name it: a shipped query by its place in ``queries/`` (``queries/derive/2-….rq``),
+    never by where the package is installed; any other query file as it was given."""
     header: Mapping[str, str]
     parsed: ParsedQuery = field(repr=False)
 
@@ -72,15 +74,24 @@ def query_from_text(text: str, path: Path, name: str | None = None) -> NamedQuer
     return NamedQuery(name or path.stem, path, parse_header(text), parse_query(text, where=str(path)))
 
 
+def _shown(path: Path) -> Path:
+    """How messages name a query file: a shipped one relative to ``queries/``, any other as given."""
+    try:
+        return Path("queries") / path.resolve().relative_to(queries_dir().resolve())
+    except ValueError:
+        return path
+
+
 def read_query(path: Path, name: str | None = None) -> NamedQuery:
     """Read and parse one query file."""
+    shown = _shown(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise QueryError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise QueryError(f"{shown}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise QueryError(f"{path}: not valid UTF-8 (byte {exc.start}); save the query as UTF-8") from None
-    return query_from_text(text, path, name)
+        raise QueryError(f"{shown}: not valid UTF-8 (byte {exc.start}); save the query as UTF-8") from None
+    return query_from_text(text, shown, name)
 
 
 def available_queries(directory: Path | None = None) -> dict[str, Path]:

@@ -101,6 +101,17 @@ def walk(node: Any, *, into_subqueries: bool = True) -> Iterator[Any]:
             stack.extend(current)
 
 
+def _syntax_error(where: str, exc: Exception) -> str:
+    """Where the text stops being SPARQL, in the query's own terms, never the parser's grammar rule names."""
+    from pyparsing import ParseBaseException
+
+    if not isinstance(exc, ParseBaseException):
+        return f"{where}: SPARQL syntax error: {' '.join(str(exc).split())[:300]}"
+    found = getattr(exc, "found", "")
+    detail = "the query ends too early" if found in ("", "end of text") else f"unexpected {found}"
+    return f"{where}:{exc.lineno}:{exc.col}: SPARQL syntax error: {detail}, in {exc.line.strip()[:120]!r}"
+
+
 def parse_query(text: str, *, where: str = "query", prefixes: Mapping[str, str] | None = None) -> ParsedQuery:
     """Expand, parse and translate a query; :class:`~evidencekg.errors.QueryError` names ``where`` on failure."""
     from rdflib.plugins.sparql.algebra import translateQuery
@@ -121,7 +132,7 @@ def parse_query(text: str, *, where: str = "query", prefixes: Mapping[str, str] 
             found = dict(marks)
         prepared = translateQuery(tree, None, namespaces)
     except Exception as exc:  # pyparsing's ParseException and rdflib's errors of translation
-        raise QueryError(f"{where}: SPARQL syntax error: {' '.join(str(exc).split())[:300]}") from None
+        raise QueryError(_syntax_error(where, exc)) from None
     prepared._original_args = (expanded, namespaces, None)  # as rdflib's prepareQuery leaves it
     form = _FORMS.get(prepared.algebra.name, prepared.algebra.name)
     if form != "SELECT":
