@@ -139,11 +139,15 @@ def write_files(files: Mapping[str, bytes], out_dir: Path | str) -> list[Path]:
         except OSError as exc:
             raise InputError(str(out), f"cannot write the output directory: {exc.strerror or exc}") from None
         try:
-            for name, content in files.items():
-                with open(staging / name, "wb") as handle:
-                    handle.write(content)
-                    handle.flush()
-                    os.fsync(handle.fileno())
+            for name, target in zip(files, targets, strict=True):
+                try:
+                    with open(staging / name, "wb") as handle:
+                        handle.write(files[name])
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                except OSError as exc:  # a full disk or a quota, most likely
+                    raise InputError(str(target), f"cannot write: {exc.strerror or exc}; no output was "
+                                                  "replaced") from None
             for name, target in zip(files, targets, strict=True):
                 os.replace(staging / name, target)
             _fsync_directory(out)

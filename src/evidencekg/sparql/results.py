@@ -20,7 +20,7 @@ from typing import Any
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from ..errors import QueryError
+from ..errors import QueryError, printable
 from ..namespaces import PREFIXES
 
 FORMATS = ("table", "json", "csv", "tsv")
@@ -106,7 +106,7 @@ def display(term: Any) -> str:
             if text.startswith(namespace):
                 return f"{prefix}:{text[len(namespace):]}"
         return text.rsplit("/", 1)[-1] if "/" in text else text
-    return str(term)
+    return printable(str(term))
 
 
 def table(result: QueryResult, columns: Sequence[str] | None = None) -> str:

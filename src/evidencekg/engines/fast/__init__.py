@@ -17,8 +17,9 @@ exactly, the step falls back to owlrl or pySHACL, and :attr:`FastEngine.fallback
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
@@ -30,6 +31,7 @@ from ...rdf.build import BuiltGraph
 from ...rdf.terms import TermConverter, from_oxigraph
 from ...sparql.bindings import with_values
 from ...sparql.guard import refuse_service
+from ...sparql.limits import run_stoppable
 from ...sparql.named import NamedQuery
 from ...sparql.results import QueryResult
 from ...validation.report import ValidationReport
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
     import pyoxigraph
 
 __all__ = ["FastEngine"]
+
+T = TypeVar("T")
 
 
 class FastEngine:
@@ -91,14 +95,17 @@ class FastEngine:
     def derive(self, queries: Sequence[NamedQuery]) -> None:
         import pyoxigraph
 
+        def constructed(found: object, query: NamedQuery) -> list[pyoxigraph.Triple]:
+            if not isinstance(found, pyoxigraph.QueryTriples):
+                raise QueryError(f"{query.path}: a derivation query must be a CONSTRUCT query")
+            return list(found)
+
         graph = self._graph_nodes["derived"]
         for query in queries:
             refuse_service(query.parsed, str(query.path))
-            triples = self._run(query, query.text)
-            if not isinstance(triples, pyoxigraph.QueryTriples):
-                raise QueryError(f"{query.path}: a derivation query must be a CONSTRUCT query")
             # Materialised before inserting: the query reads the store it would otherwise be writing to.
             # (The same query run as INSERT … USING … WHERE was twice as slow in oxigraph 0.5.)
+            triples = self._evaluate(query, query.text, partial(constructed, query=query))
             self.store.bulk_extend([pyoxigraph.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
         self._turtle.pop("derived", None)
 
@@ -117,20 +124,27 @@ class FastEngine:
                allow_service: bool = False) -> QueryResult:
         import pyoxigraph
 
-        refuse_service(query.parsed, str(query.path), allow_service=allow_service)
-        solutions = self._run(query, with_values(query, bindings or {}))
-        if not isinstance(solutions, pyoxigraph.QuerySolutions):
-            raise QueryError(f"{query.path}: only SELECT queries produce rows")
-        variables = tuple(v.value for v in solutions.variables)
-        rows = tuple(tuple(None if solution[name] is None else from_oxigraph(solution[name]) for name in variables)
-                     for solution in solutions)
-        return QueryResult(variables, rows)
+        def rows(found: object) -> QueryResult:
+            if not isinstance(found, pyoxigraph.QuerySolutions):
+                raise QueryError(f"{query.path}: only SELECT queries produce rows")
+            variables = tuple(v.value for v in found.variables)
+            return QueryResult(variables, tuple(
+                tuple(None if solution[name] is None else from_oxigraph(solution[name]) for name in variables)
+                for solution in found))
 
-    def _run(self, query: NamedQuery, text: str) -> Any:
-        try:
-            return self.store.query(text, prefixes=dict(PREFIXES), use_default_graph_as_union=True)
-        except (SyntaxError, OSError, ValueError, RuntimeError) as exc:
-            raise QueryError(f"{query.path}: query failed: {exc}") from None
+        refuse_service(query.parsed, str(query.path), allow_service=allow_service)
+        return self._evaluate(query, with_values(query, bindings or {}), rows)
+
+    def _evaluate(self, query: NamedQuery, text: str, read: Callable[[object], T]) -> T:
+        """``read`` of the query's result, both in one thread: oxigraph's results stay in the thread that made them."""
+
+        def evaluate() -> T:
+            try:
+                return read(self.store.query(text, prefixes=dict(PREFIXES), use_default_graph_as_union=True))
+            except (SyntaxError, OSError, ValueError, RuntimeError) as exc:
+                raise QueryError(f"{query.path}: query failed: {exc}") from None
+
+        return run_stoppable(evaluate, str(query.path))
 
     def triples(self, layer: str) -> Iterator[Triple]:
         # Each distinct term converted once: terms repeat across thousands of triples.

@@ -12,7 +12,7 @@ is tested against (``tests/test_engines.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from typing import cast
 
 from rdflib import Graph, URIRef
@@ -24,6 +24,7 @@ from ...rdf.build import BuiltGraph
 from ...rdf.graphs import new_graph
 from ...sparql.bindings import check_bindings
 from ...sparql.guard import refuse_service
+from ...sparql.limits import run_stoppable
 from ...sparql.named import NamedQuery
 from ...sparql.results import QueryResult
 from ...validation.report import ValidationReport
@@ -74,7 +75,9 @@ class ReferenceEngine:
     @staticmethod
     def _construct(graph: Graph, query: NamedQuery) -> Graph:
         try:
-            result = graph.query(query.prepared)
+            result = run_stoppable(partial(graph.query, query.prepared), str(query.path))
+        except QueryError:
+            raise
         except Exception as exc:  # rdflib's evaluation raises many types
             raise QueryError(f"{query.path}: query failed: {exc}") from None
         if result.type != "CONSTRUCT" or result.graph is None:
@@ -95,18 +98,22 @@ class ReferenceEngine:
             # rdflib would read each FROM graph from its IRI, over the network; the layers here are one graph.
             raise QueryError(f"{query.path}: FROM and FROM NAMED pick named graphs, which the reference engine does "
                              "not keep apart; use the fast engine, or GRAPH patterns there")
-        try:
-            result = self._union.query(query.prepared, initBindings=initial)
-            if result.type != "SELECT":
-                raise QueryError(f"{query.path}: only SELECT queries produce rows (this is {result.type})")
-            variables = tuple(str(v) for v in result.vars or ())
-            # rdflib evaluates lazily: its errors come while the rows are read.
-            rows = tuple(tuple(row) for row in result)  # type: ignore[arg-type]
-        except QueryError:
-            raise
-        except Exception as exc:  # rdflib's evaluation raises many types
-            raise QueryError(f"{query.path}: query failed: {exc}") from None
-        return QueryResult(variables, rows)
+
+        def evaluate() -> QueryResult:
+            try:
+                result = self._union.query(query.prepared, initBindings=initial)
+                if result.type != "SELECT":
+                    raise QueryError(f"{query.path}: only SELECT queries produce rows (this is {result.type})")
+                variables = tuple(str(v) for v in result.vars or ())
+                # rdflib evaluates lazily: its errors come while the rows are read.
+                rows = tuple(tuple(row) for row in result)  # type: ignore[arg-type]
+            except QueryError:
+                raise
+            except Exception as exc:  # rdflib's evaluation raises many types
+                raise QueryError(f"{query.path}: query failed: {exc}") from None
+            return QueryResult(variables, rows)
+
+        return run_stoppable(evaluate, str(query.path))
 
     @cached_property
     def _union(self) -> Graph:

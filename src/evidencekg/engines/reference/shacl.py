@@ -17,6 +17,7 @@ from rdflib.term import Node
 
 from ...errors import InputError
 from ...rdf.build import BuiltGraph
+from ...sparql.limits import run_stoppable
 from ...validation.report import ValidationReport, report_from_graph
 from ...validation.shapes import load_shapes
 
@@ -52,14 +53,15 @@ def validate_graphs(layers: Iterable[Iterable[tuple[Node, Node, Node]]], *, shap
     for layer in layers:
         for triple in layer:
             data.add(triple)
-    _conforms, report_graph, _text = pyshacl.validate(
+    shapes_graph = shapes if shapes is not None else load_shapes()
+    _conforms, report_graph, _text = run_stoppable(lambda: pyshacl.validate(
         data,
-        shacl_graph=shapes if shapes is not None else load_shapes(),
+        shacl_graph=shapes_graph,
         inference="none",
         allow_warnings=False,  # the W3C report says conforms false on any result; our gate decides by severity
         advanced=True,
         inplace=True,  # the data graph is our own scratch copy
-    )
+    ), "SHACL validation")
     if not isinstance(report_graph, Graph):
         # pySHACL returns a failure, not a report, for shapes it cannot run (a query it refuses, say).
         raise InputError("shapes", f"pySHACL cannot validate with these shapes: {' '.join(str(report_graph).split())}")

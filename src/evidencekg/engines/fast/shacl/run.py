@@ -12,11 +12,12 @@ triple is in two graphs, and raises :class:`UnsupportedShapes` if one is.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from ....sparql.limits import run_stoppable
 from .results import UnsupportedShapes, display
 from .terms import ToRdflib
 
@@ -24,6 +25,13 @@ if TYPE_CHECKING:
     import pyoxigraph
 
     from .literals import LiteralOrigins
+
+
+class Solutions(NamedTuple):
+    """A SELECT query's rows, evaluated to the end."""
+
+    names: tuple[str, ...]
+    rows: list[pyoxigraph.QuerySolution]
 
 
 class Run:
@@ -38,22 +46,25 @@ class Run:
         self._disjoint: bool | None = None
         self._descriptions: dict[BNode, Graph] = {}
 
-    def select(self, query: str, substitutions: dict[Any, Any] | None = None) -> pyoxigraph.QuerySolutions:
+    def select(self, query: str, substitutions: dict[Any, Any] | None = None) -> Solutions:
         import pyoxigraph
 
-        solutions = self.store.query(query, use_default_graph_as_union=True, substitutions=substitutions)
-        assert isinstance(solutions, pyoxigraph.QuerySolutions)
-        return solutions
+        def evaluate() -> Solutions:
+            # In one thread: oxigraph's results stay in the thread that made them.
+            solutions = self.store.query(query, use_default_graph_as_union=True, substitutions=substitutions)
+            assert isinstance(solutions, pyoxigraph.QuerySolutions)
+            return Solutions(tuple(v.value for v in solutions.variables), list(solutions))
+
+        return run_stoppable(evaluate, "a SHACL constraint's query")
 
     def rows(self, query: str, substitutions: dict[Any, Any] | None = None) -> Iterator[dict[str, Any]]:
-        solutions = self.select(query, substitutions)
-        names = [v.value for v in solutions.variables]
-        for solution in solutions:
-            yield {name: solution[name] for name in names}
+        found = self.select(query, substitutions)
+        for solution in found.rows:
+            yield {name: solution[name] for name in found.names}
 
     def rows_as_terms(self, query: str, names: Sequence[str]) -> Iterator[tuple[Node | None, ...]]:
         term = self.term
-        for solution in self.select(query):
+        for solution in self.select(query).rows:
             yield tuple(None if solution[n] is None else term(solution[n]) for n in names)
 
     def pairs(self, query: str, predicate: URIRef | None) -> Iterator[tuple[Node, Node | None]]:

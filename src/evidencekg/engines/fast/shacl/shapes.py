@@ -237,6 +237,6 @@ def _check_queries_parse(compiled: CompiledShapes) -> None:
             if isinstance(check, SparqlConstraint) and not check.whole_graph:
                 substitutions = {this: pyoxigraph.NamedNode("urn:evidencekg:focus")}
             try:
-                list(Run(empty, None).select(query, substitutions))
+                Run(empty, None).select(query, substitutions)
             except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
                 raise UnsupportedShapes(f"a query the store refuses ({exc}): {query}", check.use.shape) from None
