@@ -204,6 +204,28 @@ def test_a_failed_write_removes_its_staging_and_lock(tmp_path: Path, monkeypatch
     assert (tmp_path / "a.ttl").read_bytes() == b"old"
 
 
+def _file_size_limit(limit: int) -> None:
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG, as on a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_build_that_runs_out_of_space_is_a_clear_error_and_keeps_the_old_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    assert run_cli("build", "--out", str(out)).returncode == 0
+    before = _tree(out)
+    completed = subprocess.run([sys.executable, "-m", "evidencekg", "build", "--out", str(out)],
+                               preexec_fn=lambda: _file_size_limit(20_000), capture_output=True, text=True,
+                               timeout=300)
+    assert completed.returncode == 2, completed.stderr
+    last = completed.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: {out}/") and last.endswith(": cannot write: File too large; no output was replaced")
+    assert _tree(out) == before
+
+
 def test_a_killed_writers_staging_is_cleared_by_the_next(tmp_path: Path) -> None:
     stale = tmp_path / ".evidencekg-abcd1234"
     stale.mkdir()
@@ -287,4 +309,3 @@ def test_graphml_is_well_formed_whatever_the_labels(tmp_path: Path) -> None:
     assert any("A\ufffd trial\ufffd" in text for text in texts)
     nodes = [str(element.get("id")) for element in root.iter() if element.tag.endswith("}node")]
     assert len(nodes) == len(set(nodes))
-    assert any("\\u0001" in node for node in nodes), "ids are escaped, so distinct ids stay distinct"

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .errors import plural, printable
+
 if TYPE_CHECKING:
     from .knowledge_graph import KnowledgeGraph
     from .sparql.results import QueryResult
@@ -28,7 +30,7 @@ MAX_ERRORS_SHOWN = 100
 
 
 def _say(message: str = "") -> None:
-    click.echo(message, err=True)
+    click.echo(printable(message), err=True)
 
 
 def _data_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,6 +49,15 @@ def _format_option(choices: Sequence[str]) -> Callable[[Callable[..., Any]], Cal
     )
 
 
+def _timeout_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    from .sparql.limits import DEFAULT_TIMEOUT_S
+
+    return click.option(
+        "--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S, show_default=True, metavar="SECONDS",
+        help="Stop with exit 2 once SPARQL evaluation (derivations, SHACL, queries) has taken this long; 0: no limit.",
+    )(command)
+
+
 def _build(data_dir: Path | None) -> KnowledgeGraph:
     from .pipeline import build_graph
     from .resources import bundled_data_dir
@@ -57,24 +68,24 @@ def _build(data_dir: Path | None) -> KnowledgeGraph:
 def _counts_line(kg: KnowledgeGraph) -> str:
     c = kg.counts()
     return (
-        f"records: {c['studies']} studies, {c['groups']} groups, {c['interventions']} interventions, "
-        f"{c['findings']} findings, {c['terms']} terms\n"
+        f"records: {plural(c['studies'], 'study', 'studies')}, {plural(c['groups'], 'group')}, "
+        f"{plural(c['interventions'], 'intervention')}, {plural(c['findings'], 'finding')}, "
+        f"{plural(c['terms'], 'term')}\n"
         f"triples: {c['asserted_triples']} asserted, {c['inferred_triples']} inferred, "
-        f"{c['derived_triples']} derived ({c['disagreements']} disagreements, {c['agreements']} agreements), "
+        f"{c['derived_triples']} derived ({plural(c['disagreements'], 'disagreement')}, "
+        f"{plural(c['agreements'], 'agreement')}), "
         f"{c['asserted_triples'] + c['inferred_triples'] + c['derived_triples']} in all"
     )
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _verdict(report: ValidationReport) -> str:
-    notes = len(report.results) - len(report.violations) - len(report.warnings)
+    counts = report.counts()
     state = "conforms" if report.conforms else "does not conform"
-    counts = ", ".join((_plural(len(report.violations), "violation"), _plural(len(report.warnings), "warning"),
-                        _plural(notes, "note")))
-    return f"SHACL: {state} ({counts})"
+    shown = ", ".join((plural(counts["violations"], "violation"), plural(counts["warnings"], "warning"),
+                       plural(counts["notes"], "note")))
+    accepted = [f"{counts['suppressed']} suppressed"] if counts["suppressed"] else []
+    accepted += [f"{counts['baselined']} in the baseline"] if counts["baselined"] else []
+    return f"SHACL: {state} ({shown}{'; ' + ', '.join(accepted) if accepted else ''})"
 
 
 def _explanations(kg: KnowledgeGraph) -> dict[str, list[str]]:
@@ -105,17 +116,22 @@ def _contradiction_blocks(result: QueryResult, explanations: dict[str, list[str]
         ("sample size", "sampleSize"), ("outcome", "outcome"), ("direction", "direction"),
         ("significant", "significant"), ("p-value", "p"),
     ]
+    # Shown only where a finding has them: a test across groups it is read from, assumed values, whose words.
+    caveats = [("from test", "test"), ("assumed", "assumed"), ("quoted from", "quoteKind")]
     blocks = []
     for number, record in enumerate(result.records(), start=1):
-        left = [display(record.get(f"{key}1")) or "—" for _, key in facets]
-        right = [display(record.get(f"{key}2")) or "—" for _, key in facets]
+        shown = facets + [(label, key) for label, key in caveats if f"{key}1" in record or f"{key}2" in record]
+        left = [display(record.get(f"{key}1")) or "—" for _, key in shown]
+        right = [display(record.get(f"{key}2")) or "—" for _, key in shown]
         width = max(len(v) for v in left) + 2
         title = (
             f"{number}. {display(record['outcome1'])}: {display(record['direction1'])} vs "
             f"{display(record['direction2'])} (contrast: {display(record['contrast'])})"
         )
         lines = [title, *(f"   {label:<12} {a:<{width}} {b}"
-                          for (label, _), a, b in zip(facets, left, right, strict=True))]
+                          for (label, _), a, b in zip(shown, left, right, strict=True))]
+        if "assumed1" in record or "assumed2" in record:
+            lines.append(f"   {'caveat':<12} rests on assumed values, not on what the sources state")
         if str(record.get("dependent")).lower() == "true":
             lines.append(f"   {'dependent':<12} one study is a review that includes the other: "
                          "not independent evidence")
@@ -135,7 +151,7 @@ def _say_fallbacks(kg: KnowledgeGraph) -> None:
 def _print_report(report: ValidationReport, include_notes: bool = True) -> None:
     for result in report.results:
         if include_notes or result.severity != "Info":
-            click.echo(str(result))
+            click.echo(printable(str(result)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,23 +178,28 @@ def _engine() -> str:
 @_data_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
               show_default=True, help="Directory to write the graphs to.")
-def build(data_dir: Path | None, out_dir: Path) -> None:
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print only errors and violations: no counts, no list of contradictions (for scripts and CI).")
+def build(data_dir: Path | None, out_dir: Path, quiet: bool) -> None:
     """Build the graph (records → RDF → OWL RL), validate it, list contradictions, write the graphs."""
     from .atomic import write_files
     from .outputs.files import render_outputs
     from .pipeline import validate
 
     kg = _build(data_dir)
-    _say(_counts_line(kg))
     report = validate(kg).report
-    _say_fallbacks(kg)
-    _say(_verdict(report))
+    if not quiet:
+        _say(_counts_line(kg))
+        _say_fallbacks(kg)
+    if not quiet or not report.conforms:
+        _say(_verdict(report))
     for result in report.violations:
         _say(f"  {result}")
     written = write_files(render_outputs(kg), out_dir)
-    _say("wrote: " + ", ".join(str(p) for p in written))
-    click.echo("\nContradictions (opposite directions, same outcome and contrast, different studies):\n")
-    click.echo(_contradiction_blocks(kg.query("contradictions"), _explanations(kg)), nl=False)
+    if not quiet:
+        _say("wrote: " + ", ".join(str(p) for p in written))
+        click.echo("\nContradictions (opposite directions, same outcome and contrast, different studies):\n")
+        click.echo(_contradiction_blocks(kg.query("contradictions"), _explanations(kg)), nl=False)
     if not report.conforms:
         sys.exit(EXIT_VIOLATIONS)
 
@@ -191,53 +212,51 @@ def build(data_dir: Path | None, out_dir: Path) -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Keep the results here and, on the next run, re-check only what changed study files can affect.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Fail only on results this baseline does not hold (matched by rule, record and field).")
+@click.option("--write-baseline", "new_baseline", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write a baseline holding today's results to this file, and pass on them.")
 @_format_option(("text", "json", "turtle", "sarif", "junit"))
+@_timeout_option
 def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[Path, ...], strict: bool,
-             cache_dir: Path | None, fmt: str) -> None:
+             cache_dir: Path | None, baseline_file: Path | None, new_baseline: Path | None, fmt: str,
+             timeout: float) -> None:
     """Check records or RDF against the SHACL shapes. Exit 0 conforms, 1 violations, 2 bad input.
 
     PATHS may be a dataset directory, record files of one dataset, or RDF files
     (.ttl, .nt, .trig, .nq, .jsonld, .rdf); default: --data, or the bundled dataset.
+    Input that cannot be read is reported in every format too, with exit status 2.
     """
+    from dataclasses import replace
+
+    from .errors import InputErrors
     from .pipeline import validate as validate_target
-    from .validation.shapes import load_shapes
+    from .sparql.limits import time_limit
+    from .validation import compare_with_baseline, read_baseline, write_baseline
 
     targets = list(paths) or ([data_dir] if data_dir else [])
-    shapes = load_shapes(shape_files) if shape_files else None
     if cache_dir is not None:
         if len(targets) > 1 or (targets and not targets[0].is_dir()):
             raise click.UsageError("--cache validates one dataset directory")
         if fmt == "turtle":
             raise click.UsageError("--cache keeps results, not the W3C report graph; use --format json, sarif or junit")
-    checked = validate_target(targets, engine=_engine(), shapes=shapes, cache=cache_dir)
+    baseline = read_baseline(baseline_file) if baseline_file else None
+    with time_limit(timeout):
+        checked = validate_target(targets, engine=_engine(), shapes=list(shape_files) or None, cache=cache_dir,
+                                  baseline=baseline, report_refused=fmt != "text")
+    if new_baseline is not None and not checked.errors:
+        checked = replace(checked, report=compare_with_baseline(checked.report,
+                                                                write_baseline(checked.report, new_baseline)))
+        _say(f"wrote: {new_baseline} ({plural(len(checked.report.results), 'result')})")
     if checked.incremental is not None:
         _say(str(checked.incremental))
     for fallback in checked.fallbacks:
         _say(fallback)
     report = checked.report
     if fmt == "json":
-        document = {
-            "conforms": report.conforms,
-            "passes": report.passes(strict),
-            "files": checked.files,
-            "records": checked.records,
-            "findings": checked.findings,
-            "violations": len(report.violations),
-            "warnings": len(report.warnings),
-            "notes": len(report.results) - len(report.violations) - len(report.warnings),
-            "results": [
-                {
-                    "severity": r.severity, "message": r.message, "focusNode": r.focus_node, "path": r.path,
-                    "value": r.value, "shape": r.source_shape, "constraintComponent": r.constraint_component,
-                    "file": r.origin.location.path if r.origin else None,
-                    "line": r.origin.location.line if r.origin else None,
-                    "column": r.origin.location.column if r.origin else None,
-                    "field": r.origin.field if r.origin else None,
-                }
-                for r in report.results
-            ],
-        }
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        from .outputs.ci import to_json
+
+        click.echo(to_json(checked, strict=strict), nl=False)
     elif fmt == "turtle":
         click.echo(report.to_turtle().decode("utf-8"), nl=False)
     elif fmt == "sarif":
@@ -254,11 +273,13 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
     else:
         _print_report(report)
         click.echo(
-            f"{_plural(checked.files, 'file')}, {_plural(checked.records, 'record')}, "
-            f"{_plural(checked.findings, 'finding')}: " + _verdict(report).removeprefix("SHACL: ")
+            f"{plural(checked.files, 'file')}, {plural(checked.records, 'record')}, "
+            f"{plural(checked.findings, 'finding')}: " + _verdict(report).removeprefix("SHACL: ")
         )
         if report.conforms and not report.passes(strict):
-            click.echo(f"fails because of --strict: {_plural(len(report.warnings), 'warning')}")
+            click.echo(f"fails because of --strict: {plural(len(report.warnings), 'warning')}")
+    if checked.errors:  # reported above in the format asked for; on stderr as well, one line each
+        raise InputErrors(list(checked.errors))
     if not report.passes(strict):
         sys.exit(EXIT_VIOLATIONS)
 
@@ -270,19 +291,22 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
               help="Bind a query variable: <iri>, prefix:name, a number, or text. Repeatable.")
 @click.option("--allow-service", is_flag=True, help="Allow SERVICE clauses, which reach the network.")
+@_timeout_option
 def query_command(name_or_file: str, data_dir: Path | None, fmt: str, params: tuple[str, ...],
-                  allow_service: bool) -> None:
+                  allow_service: bool, timeout: float) -> None:
     """Run a named query from queries/ (e.g. effect-vs-null) or any .rq file."""
     from .sparql import check_bindings, load_query, parse_bindings, refuse_service, render
+    from .sparql.limits import time_limit
 
     named = load_query(name_or_file)
     bindings = parse_bindings(params)
     # Refused before the graph is built, so a refusal costs no build; the engine checks again when it runs.
     refuse_service(named.parsed, str(named.path), allow_service=allow_service)
     check_bindings(named, bindings)
-    kg = _build(data_dir)
-    result = kg.query(named, bindings, allow_service=allow_service)
-    _say(f"{named.name}: {_plural(len(result), 'row')}")
+    with time_limit(timeout):
+        kg = _build(data_dir)
+        result = kg.query(named, bindings, allow_service=allow_service)
+    _say(f"{named.name}: {plural(len(result), 'row')}")
     click.echo(render(result, fmt), nl=False)
 
 
@@ -295,7 +319,7 @@ def contradictions(data_dir: Path | None, fmt: str) -> None:
 
     kg = _build(data_dir)
     result = kg.query("contradictions")
-    _say(f"contradictions: {_plural(len(result), 'pair')}")
+    _say(f"contradictions: {plural(len(result), 'pair')}")
     click.echo(_contradiction_blocks(result, _explanations(kg)) if fmt == "table" else render(result, fmt), nl=False)
 
 
@@ -327,12 +351,17 @@ def summary(data_dir: Path | None, fmt: str, all_levels: bool) -> None:
     if fmt == "json":
         click.echo(json.dumps([q.to_dict() for q in shown], indent=2, ensure_ascii=False))
         return
-    _say(f"summary: {_plural(len(shown), 'question')} shown of {len(questions)}")
+    _say(f"summary: {plural(len(shown), 'question')} shown of {len(questions)}")
     for q in shown:
         click.echo(f"{q.factor} × {q.outcome}  [{q.contrast}]")  # noqa: RUF001 - the multiplication sign is meant
+        from_tests = (f", {q.significance_from_group_test} only from a test across groups"
+                      if q.significance_from_group_test else "")
         click.echo(f"   findings     {q.findings}: {q.increases} increase, {q.decreases} decrease, "
                    f"{q.no_changes} no change; {q.significant} significant, {q.not_significant} not, "
-                   f"{q.significance_not_reported} not reported")
+                   f"{q.significance_not_reported} not reported{from_tests}")
+        if q.indirect:
+            click.echo(f"   indirect     {q.indirect}: {q.resting_on_assumptions} resting on assumed values, "
+                       f"{q.secondary_quotes} quoting a secondary page")
         click.echo(f"   studies      {q.studies} ({q.independent_studies} independent), "
                    f"{q.participants} participants; designs: {q.designs}")
         click.echo(f"   certainty    {q.certainty.upper()}")
@@ -392,39 +421,84 @@ def synth(studies: int, seed: int, out_dir: Path) -> None:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
         raise InputError(str(out_dir), f"cannot write the dataset: {exc.strerror or exc}") from None
-    _say(f"wrote {manifest.studies} studies, {manifest.findings} findings to {out_dir}; planted "
+    _say(f"wrote {plural(manifest.studies, 'study', 'studies')}, {plural(manifest.findings, 'finding')} to "
+         f"{out_dir}; planted "
          f"{len(manifest.opposite_directions)} opposite-direction and {len(manifest.effect_vs_null)} "
          "effect-vs-null disagreements")
 
 
-@cli.group()
-def export() -> None:
-    """Export the graph for other tools."""
+def _export_help() -> str:
+    from .outputs.exports import format_list
+
+    return ("Export the graph for a graph database, a linked-data store or another tool.\n\n"
+            "\b\nFORMAT is one of:\n" + format_list())
 
 
-@export.command("graphml")
+def _export_formats() -> list[str]:
+    from .outputs.exports import FORMATS
+
+    return list(FORMATS)
+
+
+@cli.command("export", help=_export_help())
+@click.argument("fmt", metavar="FORMAT", required=False, type=click.Choice(_export_formats()))
 @_data_option
-@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
-              default=Path("build/evidence.graphml"), show_default=True, help="GraphML file to write.")
-def export_graphml(data_dir: Path | None, out_file: Path) -> None:
-    """The asserted and derived triples as a GraphML network (Gephi, Cytoscape)."""
-    from .outputs.exports.graphml import write_graphml
+@click.option("--out", "out_path", type=click.Path(path_type=Path), default=None,
+              help="File (directory for neo4j, ladybug, kgx) to write. Default: build/evidence.EXT or build/FORMAT.")
+@click.option("--list", "list_formats", is_flag=True, help="List the formats, one line each, and exit.")
+def export_command(fmt: str | None, data_dir: Path | None, out_path: Path | None, list_formats: bool) -> None:
+    from .outputs.exports import export, format_list
 
-    written = write_graphml(_build(data_dir), out_file)
-    _say(f"wrote: {written}")
+    if list_formats:
+        click.echo(format_list())
+        return
+    if fmt is None:
+        raise click.UsageError(f"give a FORMAT: {', '.join(_export_formats())} (--list says what each writes)")
+    written = export(_build(data_dir), fmt, out_path)
+    _say("wrote: " + ", ".join(str(p) for p in written))
 
 
 @cli.command()
 @click.argument("kind", type=click.Choice(["study", "vocabulary", "dataset"]), default="study")
 def schema(kind: str) -> None:
-    """Print the JSON Schema of a record file (for editors and other validators)."""
-    from pydantic import BaseModel
+    """Print the JSON Schema of a record file (for editors' YAML language servers and other validators)."""
+    from .records.schema import json_schema
 
-    from .records.model import DatasetMetadata, Study, Vocabulary
+    click.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))
 
-    models: dict[str, type[BaseModel]] = {"study": Study, "vocabulary": Vocabulary, "dataset": DatasetMetadata}
-    model = models[kind]
-    click.echo(json.dumps(model.model_json_schema(), indent=2, sort_keys=True))
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+def init(directory: Path) -> None:
+    """Start a dataset in DIRECTORY: an example study, vocabulary, metadata, schemas, pre-commit and CI files.
+
+    Nothing is overwritten. The new dataset is validated at once; it conforms.
+    """
+    from .pipeline import validate as validate_target
+    from .scaffold import init_dataset
+
+    written = init_dataset(directory)
+    _say("wrote: " + ", ".join(str(p) for p in written))
+    checked = validate_target(directory, engine=_engine())
+    _say(f"{directory}: " + _verdict(checked.report).removeprefix("SHACL: "))
+    if not checked.report.passes():  # pragma: no cover - the templates are tested to conform
+        sys.exit(EXIT_VIOLATIONS)
+
+
+@cli.group()
+def new() -> None:
+    """Write the skeleton of a new record."""
+
+
+@new.command("study")
+@click.argument("study_id", metavar="ID")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
+              show_default=True, help="Dataset directory (holding vocabulary.yaml) to add the study to.")
+def new_study(study_id: str, data_dir: Path) -> None:
+    """Write studies/ID.yaml, a commented skeleton of a study record, into a dataset."""
+    from .scaffold import new_study as write_skeleton
+
+    _say(f"wrote: {write_skeleton(data_dir, study_id)}")
 
 
 @cli.command("queries")
@@ -434,6 +508,13 @@ def list_queries() -> None:
 
     for name in available_queries():
         click.echo(f"{name}\n    {load_query(name).summary}")
+
+
+def _say_usage_error(exc: click.ClickException) -> None:
+    """A usage error as every other error: one line with the ``error:`` prefix, and where to read more."""
+    context = getattr(exc, "ctx", None)
+    hint = f" (see '{context.command_path} --help')" if isinstance(exc, click.UsageError) and context else ""
+    _say(f"error: {exc.format_message()}{hint}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -447,7 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        _say_usage_error(exc)
         return EXIT_BAD_INPUT
     except click.exceptions.Abort:
         _say("aborted")
@@ -461,7 +542,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in lines[:MAX_ERRORS_SHOWN]:
             _say(f"error: {line}")
         if len(lines) > MAX_ERRORS_SHOWN:
-            _say(f"error: … and {len(lines) - MAX_ERRORS_SHOWN} more ({len(lines)} in all)")
+            _say(f"error: … and {plural(len(lines) - MAX_ERRORS_SHOWN, 'more error')} ({len(lines)} in all)")
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
