@@ -312,7 +312,7 @@ def test_every_finding_is_one_nanopublication_with_four_graphs(tmp_path: Path, b
         assert provenance.value(parts["assertion"], URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))
         pubinfo = dataset.graph(parts["pubinfo"])
         assert pubinfo.value(this, URIRef("http://purl.org/dc/terms/license")) == URIRef(
-            "https://spdx.org/licenses/CC-BY-4.0")
+            "http://spdx.org/licenses/CC-BY-4.0")
 
 
 # --- KGX -------------------------------------------------------------------------------------------------------

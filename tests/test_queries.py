@@ -55,7 +55,7 @@ def test_parameters_are_bound_not_formatted(bundled_kg: evidencekg.KnowledgeGrap
     path = tmp_path / "by-label.rq"
     path.write_text("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
                     "SELECT ?study WHERE { ?study rdfs:label ?label }", encoding="utf-8")
-    label = Literal(study_label(bundled_kg.dataset.studies[0]))
+    label = Literal(study_label(bundled_kg.dataset.studies[0]), lang="en")  # curators' text carries the language
     rows = evidencekg.query(bundled_kg, read_query(path), {"label": label}).rows
     assert len(rows) == 1
     hostile = Literal('x" } ?s ?p ?o { "')
@@ -210,7 +210,7 @@ def test_both_engines_bind_refuse_and_order_alike(engine: str, tmp_path: Path) -
 
     kg = evidencekg.build_graph(evidencekg.bundled_data_dir(), engine=engine)
     study = kg.dataset.studies[0]
-    label = Literal(study_label(study))
+    label = Literal(study_label(study), lang="en")
     lower = tmp_path / "lower.rq"
     lower.write_text("prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
                      "select ?study where { ?study rdfs:label ?label }", encoding="utf-8")

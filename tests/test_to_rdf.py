@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import STUDY, edit, make_dataset
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
 
 import evidencekg
 from evidencekg.namespaces import EKG
@@ -91,8 +92,61 @@ def test_author_order_and_dataset_metadata(bundled_kg: evidencekg.KnowledgeGraph
 
     for study in bundled_kg.dataset.studies:
         node = next(bundled_kg.asserted.subjects(EKG.sourceRecord, Literal(f"studies/{study.id}.yaml")))
-        authors = bundled_kg.asserted.value(node, BIBO.authorList)
+        article = bundled_kg.asserted.value(node, EKG.publishedIn)
+        authors = None if article is None else bundled_kg.asserted.value(article, BIBO.authorList)
         listed = [str(a) for a in Collection(bundled_kg.asserted, authors)] if authors is not None else []
         assert listed == study.authors
     question = bundled_kg.dataset.metadata.question
     assert question and (None, EKG.researchQuestion, Literal(question)) in bundled_kg.asserted
+
+
+def test_study_and_its_article_are_two_nodes(bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    """The study is the research; the article (bibo) reports it, and is part of a journal node."""
+    from evidencekg.namespaces import BIBO
+
+    graph = bundled_kg.asserted
+    for study in bundled_kg.dataset.studies:
+        node = next(graph.subjects(EKG.sourceRecord, Literal(f"studies/{study.id}.yaml")))
+        article = graph.value(node, EKG.publishedIn)
+        assert (article is None) == (not study.title and not study.authors and study.year is None)
+        if article is None:
+            continue
+        assert (article, RDF.type, BIBO.AcademicArticle) in graph
+        assert graph.value(node, BIBO.doi) is None and graph.value(article, BIBO.doi) == (
+            Literal(study.doi) if study.doi else None)
+        journal = graph.value(article, DCTERMS.isPartOf)
+        if study.journal:
+            assert (journal, RDF.type, BIBO.Journal) in graph
+            assert graph.value(journal, DCTERMS.title) == Literal(study.journal)
+        else:
+            assert journal is None
+
+
+def test_labels_carry_the_dataset_language(bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    labels = list(bundled_kg.asserted.objects(None, RDFS.label))
+    assert labels and {label.language for label in labels if isinstance(label, Literal)} == {"en"}
+
+
+def test_licence_is_an_iri(bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    licences = set(bundled_kg.asserted.objects(None, DCTERMS.license))
+    assert licences == {URIRef("http://spdx.org/licenses/CC-BY-4.0")}
+
+
+def test_dataset_language_tags_the_labels(tmp_path: Path) -> None:
+    root = make_dataset(tmp_path / "d")
+    (root / "dataset.yaml").write_text("title: Beispiel\nlanguage: de\nlicense: MIT\n", encoding="utf-8")
+    graph = evidencekg.to_rdf(evidencekg.load_dataset(root)).graph
+    labels = [label for label in graph.objects(None, RDFS.label) if isinstance(label, Literal)]
+    assert labels and {label.language for label in labels} == {"de"}
+    assert set(graph.objects(None, DCTERMS.license)) == {URIRef("http://spdx.org/licenses/MIT")}
+
+
+def test_a_licence_that_is_neither_an_iri_nor_an_spdx_id_is_refused(tmp_path: Path) -> None:
+    from helpers import run_cli
+
+    for line in ("license: Creative Commons BY\n", "language: english!\n", "issued: 2024-13-01\n"):
+        root = make_dataset(tmp_path / str(len(line)))
+        (root / "dataset.yaml").write_text(line, encoding="utf-8")
+        completed = run_cli("validate", "--data", str(root))
+        assert completed.returncode == 2
+        assert "dataset.yaml:1:" in completed.stderr, completed.stderr

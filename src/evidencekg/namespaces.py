@@ -12,9 +12,14 @@ from rdflib.namespace import DefinedNamespace
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/evidencekg/ontology")
 DEFAULT_BASE_IRI = "https://w3id.org/evidencekg/id/"
+DEFAULT_LANGUAGE = "en"
 
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 DC = Namespace("http://purl.org/dc/elements/1.1/")
+VOID = Namespace("http://rdfs.org/ns/void#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+VANN = Namespace("http://purl.org/vocab/vann/")
 
 
 class EKG(DefinedNamespace):
@@ -150,7 +155,6 @@ class EKG(DefinedNamespace):
     interventionOrBroader: URIRef
     interventionTerm: URIRef
     interventionTermOrBroader: URIRef
-    journal: URIRef
     largerFinding: URIRef
     levelRank: URIRef
     nullFinding: URIRef
@@ -162,6 +166,7 @@ class EKG(DefinedNamespace):
     pValueUpperBound: URIRef
     population: URIRef
     populationOrBroader: URIRef
+    publishedIn: URIRef
     questionOutcome: URIRef
     quote: URIRef
     quoteKind: URIRef

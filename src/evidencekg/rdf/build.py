@@ -11,6 +11,8 @@ intervention    ``{base}study/{study}/intervention/{intervention}``
 finding         ``{base}study/{study}/finding/{finding}``
 omnibus test    ``{base}study/{study}/test/{test}``
 assumption      ``{finding or group}/assumption/{field}``
+publication     ``{base}study/{study}/publication`` (the article that reports the study)
+journal         ``{base}journal/{name, as lowercase letters, digits and hyphens}``
 term            ``{base}term/{term}``
 concept scheme  ``{base}scheme/{populations|conditions|...}``
 ==============  ===============================================
@@ -28,6 +30,7 @@ True
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property
@@ -39,7 +42,7 @@ from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS
 
 from ..errors import InputError, SourceLocation
-from ..namespaces import BIBO, DC, DEFAULT_BASE_IRI, EKG, PREFIXES
+from ..namespaces import BIBO, DC, DEFAULT_BASE_IRI, DEFAULT_LANGUAGE, EKG, PREFIXES
 from ..records.model import BASELINE, TERM_KINDS, Dataset, Finding, OmnibusTest, Study
 from ..records.reader import Path_, Record, format_path
 from ..resources import ontology_path
@@ -60,6 +63,7 @@ _ASSUMABLE = {
 """Record field → the property whose value ``assumed`` marks (findings' and groups' fields)."""
 _DOI_IRI = "https://doi.org/"
 _PUBMED_IRI = "https://pubmed.ncbi.nlm.nih.gov/"
+_SPDX_LICENSES = "http://spdx.org/licenses/"
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
 _PMID_SHAPE = re.compile(r"^[1-9][0-9]{0,8}$")
 
@@ -164,6 +168,7 @@ class _Builder:
         self.namespaces: dict[str, str] = {}
         self.sources: dict[SourceKey, tuple[Record, Path_]] = {}
         self.terms = dataset.terms()
+        self.language = dataset.metadata.language or DEFAULT_LANGUAGE
 
     def add(self, subject: URIRef, predicate: URIRef, obj: Any, record: Record | None = None, at: Path_ = ()) -> None:
         if obj is None:
@@ -176,6 +181,10 @@ class _Builder:
     def node(self, subject: URIRef, record: Record, at: Path_) -> URIRef:
         self.sources.setdefault((subject, None), (record, at))
         return subject
+
+    def text(self, value: str | None) -> Literal | None:
+        """Text the curators wrote (labels, definitions, notes), tagged with the dataset's language."""
+        return None if value is None else Literal(value, lang=self.language)
 
     def term(self, term_id: str) -> URIRef:
         return self.mint("term", term_id)
@@ -191,12 +200,11 @@ class _Builder:
         meta = self.dataset.metadata
         node = self.mint("dataset")
         self.add(node, RDF.type, DCAT.Dataset)
-        self.add(node, DCTERMS.title, meta.title)
-        self.add(node, DCTERMS.description, meta.description)
+        self.add(node, DCTERMS.title, self.text(meta.title))
+        self.add(node, DCTERMS.description, self.text(meta.description))
         self.add(node, EKG.researchQuestion, meta.question)
         if meta.license:
-            is_iri = meta.license.startswith(("http://", "https://"))
-            self.add(node, DCTERMS.license, URIRef(meta.license) if is_iri else Literal(meta.license))
+            self.add(node, DCTERMS.license, license_iri(meta.license))
         for url in meta.sources:
             self.add(node, DCTERMS.source, URIRef(url))
 
@@ -210,7 +218,7 @@ class _Builder:
         for kind in TERM_KINDS:
             scheme = self.mint("scheme", kind)
             self.add(scheme, RDF.type, SKOS.ConceptScheme)
-            self.add(scheme, RDFS.label, Literal(kind))
+            self.add(scheme, RDFS.label, self.text(kind))
             for index, term in enumerate(getattr(self.dataset.vocabulary, kind)):
                 at: Path_ = (kind, index)
                 iri = self.node(self.term(term.id), record, at)
@@ -218,9 +226,9 @@ class _Builder:
                 self.add(iri, RDF.type, SKOS.Concept)
                 self.add(iri, SKOS.inScheme, scheme)
                 self.add(iri, DCTERMS.identifier, term.id, record, (*at, "id"))
-                self.add(iri, SKOS.prefLabel, term.label, record, (*at, "label"))
-                self.add(iri, RDFS.label, term.label, record, (*at, "label"))
-                self.add(iri, SKOS.definition, term.definition, record, (*at, "definition"))
+                self.add(iri, SKOS.prefLabel, self.text(term.label), record, (*at, "label"))
+                self.add(iri, RDFS.label, self.text(term.label), record, (*at, "label"))
+                self.add(iri, SKOS.definition, self.text(term.definition), record, (*at, "definition"))
                 for position, parent in enumerate(term.broader):
                     self.add(iri, SKOS.broader, self.term(parent), record, (*at, "broader", position))
                 for position, xref in enumerate(term.xrefs):
@@ -235,7 +243,33 @@ class _Builder:
             add(iri, RDF.type, design_class(study.design), record, ("design",))
         add(iri, RDF.type, EKG.Study, record, ())
         add(iri, DCTERMS.identifier, study.id, record, ("id",))
-        add(iri, RDFS.label, study_label(study), record, ("id",))
+        add(iri, RDFS.label, self.text(study_label(study)), record, ("id",))
+        add(iri, DCTERMS.isPartOf, self.mint("dataset"))
+        self.publication(study, iri, record)
+        add(iri, EKG.citationVerified, study.citation_verified, record, ("citation_verified",))
+        for position, url in enumerate(study.citation_sources):
+            add(iri, DCTERMS.source, URIRef(url), record, ("citation_sources", position))
+        add(iri, EKG.sampleSize, _count(study.sample_size), record, ("sample_size",))
+        add(iri, EKG.declaredIncludedStudyCount, _count(study.included_study_count), record, ("included_study_count",))
+        for position, included in enumerate(study.includes):
+            add(iri, EKG.includesStudy, self.mint("study", included), record, ("includes", position))
+        add(iri, RDFS.comment, self.text(study.notes), record, ("notes",))
+        add(iri, EKG.sourceRecord, _relative_record_path(record, self.dataset), record, ())
+        self.study_parts(study, iri, record)
+
+    def publication(self, study: Study, study_iri: URIRef, record: Record) -> None:
+        """The article that reports the study, a node of its own, and the journal it appeared in, another.
+
+        Only what the record states: no article node for a study without bibliographic fields.
+        """
+        fields = (study.title, study.authors, study.year, study.journal, study.volume, study.issue, study.pages,
+                  study.doi, study.pmid)
+        if not any(fields):
+            return
+        add = self.add
+        iri = self.node(self.mint("study", study.id, "publication"), record, ())
+        add(study_iri, EKG.publishedIn, iri, record, ())
+        add(iri, RDF.type, BIBO.AcademicArticle, record, ())
         add(iri, DCTERMS.title, study.title, record, ("title",))
         for position, author in enumerate(study.authors):
             add(iri, DC.creator, author, record, ("authors", position))
@@ -249,10 +283,13 @@ class _Builder:
                 self.triples[cell, RDF.first, Literal(author)] = None
                 self.triples[cell, RDF.rest, rest] = None
             add(iri, BIBO.authorList, cells[0], record, ("authors",))
-        add(iri, DCTERMS.isPartOf, self.mint("dataset"))
         if study.year is not None:
             add(iri, DCTERMS.issued, Literal(f"{study.year:04d}", datatype=XSD.gYear), record, ("year",))
-        add(iri, EKG.journal, study.journal, record, ("journal",))
+        if study.journal:
+            journal = self.node(self.mint("journal", _slug(study.journal)), record, ("journal",))
+            add(iri, DCTERMS.isPartOf, journal, record, ("journal",))
+            add(journal, RDF.type, BIBO.Journal, record, ("journal",))
+            add(journal, DCTERMS.title, study.journal, record, ("journal",))
         add(iri, BIBO.volume, study.volume, record, ("volume",))
         add(iri, BIBO.issue, study.issue, record, ("issue",))
         add(iri, BIBO.pages, study.pages, record, ("pages",))
@@ -262,23 +299,16 @@ class _Builder:
         add(iri, BIBO.pmid, study.pmid, record, ("pmid",))
         if study.pmid and _PMID_SHAPE.match(study.pmid):
             add(iri, RDFS.seeAlso, URIRef(f"{_PUBMED_IRI}{study.pmid}/"))
-        add(iri, EKG.citationVerified, study.citation_verified, record, ("citation_verified",))
-        for position, url in enumerate(study.citation_sources):
-            add(iri, DCTERMS.source, URIRef(url), record, ("citation_sources", position))
-        add(iri, EKG.sampleSize, _count(study.sample_size), record, ("sample_size",))
-        add(iri, EKG.declaredIncludedStudyCount, _count(study.included_study_count), record, ("included_study_count",))
-        for position, included in enumerate(study.includes):
-            add(iri, EKG.includesStudy, self.mint("study", included), record, ("includes", position))
-        add(iri, RDFS.comment, study.notes, record, ("notes",))
-        add(iri, EKG.sourceRecord, _relative_record_path(record, self.dataset), record, ())
 
+    def study_parts(self, study: Study, iri: URIRef, record: Record) -> None:
+        add = self.add
         for index, group in enumerate(study.groups):
             at: Path_ = ("groups", index)
             node = self.node(self.mint("study", study.id, "group", group.id), record, at)
             add(iri, EKG.hasGroup, node, record, at)
             add(node, RDF.type, EKG.Group, record, at)
             add(node, DCTERMS.identifier, group.id, record, (*at, "id"))
-            add(node, RDFS.label, group.label, record, (*at, "label"))
+            add(node, RDFS.label, self.text(group.label), record, (*at, "label"))
             add(node, EKG.population, self.term(group.population), record, (*at, "population"))
             if group.condition:
                 add(node, EKG.condition, self.term(group.condition), record, (*at, "condition"))
@@ -297,7 +327,7 @@ class _Builder:
             add(node, RDF.type, EKG.StudyIntervention, record, at)
             add(node, DCTERMS.identifier, entry.id, record, (*at, "id"))
             label = self.terms[entry.intervention][1].label
-            add(node, RDFS.label, f"{label} ({entry.dose})" if entry.dose else label, record, at)
+            add(node, RDFS.label, self.text(f"{label} ({entry.dose})" if entry.dose else label), record, at)
             add(node, EKG.interventionTerm, self.term(entry.intervention), record, (*at, "intervention"))
             add(node, EKG.dose, entry.dose, record, (*at, "dose"))
 
@@ -312,7 +342,7 @@ class _Builder:
         add(study_iri, EKG.reportsTest, node, record, at)
         add(node, RDF.type, EKG.OmnibusTest, record, at)
         add(node, DCTERMS.identifier, test.id, record, (*at, "id"))
-        add(node, RDFS.label, test_label(test), record, at)
+        add(node, RDFS.label, self.text(test_label(test)), record, at)
         add(node, EKG.outcome, self.term(test.outcome), record, (*at, "outcome"))
         for position, group in enumerate(test.groups):
             add(node, EKG.testedGroup, self.mint("study", study.id, "group", group), record, (*at, "groups", position))
@@ -321,7 +351,7 @@ class _Builder:
         self.p_value(node, test.p_value, record, (*at, "p_value"))
         self.quote(node, test.quote, test.quote_source, test.quote_kind, record, at)
         add(node, EKG.timepoint, test.timepoint, record, (*at, "timepoint"))
-        add(node, RDFS.comment, test.note, record, (*at, "note"))
+        add(node, RDFS.comment, self.text(test.note), record, (*at, "note"))
 
     def quote(self, node: URIRef, quote: str | None, source: str | None, kind: str | None, record: Record,
               at: Path_) -> None:
@@ -346,7 +376,7 @@ class _Builder:
             self.add(assumption, EKG.assumedProperty, _ASSUMABLE[field_name], record, where)
             self.add(assumption, EKG.reason, reason, record, where)
             subject = f"{field_name} of {owner}" if owner else field_name
-            self.add(assumption, RDFS.label, f"{subject} assumed: {reason}", record, where)
+            self.add(assumption, RDFS.label, self.text(f"{subject} assumed: {reason}"), record, where)
 
     def finding(self, study: Study, study_iri: URIRef, finding: Finding, record: Record, at: Path_) -> None:
         add = self.add
@@ -355,7 +385,7 @@ class _Builder:
         add(study_iri, EKG.reportsFinding, node, record, at)
         add(node, RDF.type, EKG.Finding, record, at)
         add(node, DCTERMS.identifier, finding.id, record, (*at, "id"))
-        add(node, RDFS.label, self.finding_label(study, finding), record, at)
+        add(node, RDFS.label, self.text(self.finding_label(study, finding)), record, at)
         add(node, EKG.outcome, self.term(finding.outcome), record, (*at, "outcome"))
         add(node, EKG.group, group, record, (*at, "group"))
         if finding.comparator == BASELINE:
@@ -376,7 +406,7 @@ class _Builder:
         self.p_value(node, finding.p_value, record, (*at, "p_value"))
         self.quote(node, finding.quote, finding.quote_source, finding.quote_kind, record, at)
         add(node, EKG.timepoint, finding.timepoint, record, (*at, "timepoint"))
-        add(node, RDFS.comment, finding.note, record, (*at, "note"))
+        add(node, RDFS.comment, self.text(finding.note), record, (*at, "note"))
         if finding.from_test:
             add(node, EKG.fromTest, self.mint("study", study.id, "test", finding.from_test), record,
                 (*at, "from_test"))
@@ -408,6 +438,31 @@ class _Builder:
         return f"{study_label(study)}: {outcome}, {direction} {contrast}"
 
 
+_MINTED_RELATION = re.compile(r"/relation/([a-z0-9-]+)/finding/([a-z0-9-]+)/vs/([a-z0-9-]+)/finding/([a-z0-9-]+)$")
+_MINTED_STUDY_PART = re.compile(r"/study/([a-z0-9-]+)/(finding|group|intervention|test)/([a-z0-9-]+)$")
+
+
+def short_name(iri: str) -> str | None:
+    """A minted finding or relation IRI as its study and finding ids, or None for any other IRI.
+
+    A finding's id is unique only within its study, and a relation's last segment is its second finding's id,
+    so a table names them by the ids that make them unique:
+
+    >>> short_name("https://w3id.org/evidencekg/id/study/smith-2020/finding/bp-lower")
+    'smith-2020/bp-lower'
+    >>> short_name("https://w3id.org/evidencekg/id/relation/a-2020/finding/x/vs/b-2021/finding/y")
+    'a-2020/x vs b-2021/y'
+    """
+    relation = _MINTED_RELATION.search(iri)
+    if relation:
+        return "{}/{} vs {}/{}".format(*relation.groups())
+    part = _MINTED_STUDY_PART.search(iri)
+    if part:
+        study, kind, node = part.groups()
+        return f"{study}/{node}" if kind == "finding" else f"{study}/{kind}/{node}"
+    return None
+
+
 def study_label(study: Study) -> str:
     """A short human label: first author and year, or the id when the citation is unknown."""
     if study.authors and study.year:
@@ -430,6 +485,20 @@ def test_label(test: OmnibusTest) -> str:
     elif test.p_value is not None:
         verdict += f", p {test.p_value}"
     return f"{test.method or 'test'} across {len(test.groups)} groups: {verdict}"
+
+
+def license_iri(license: str) -> URIRef:
+    """The licence as an IRI: as written when it is one, else an SPDX identifier's IRI (``CC-BY-4.0``)."""
+    if license.startswith(("http://", "https://")):
+        return URIRef(license)
+    return URIRef(_SPDX_LICENSES + quote(license, safe=""))
+
+
+def _slug(name: str) -> str:
+    """A journal's name as an IRI segment: ASCII letters and digits, lowercased, runs of others a hyphen."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    # Names that fold to nothing (another script) keep their letters, percent-encoded.
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or name
 
 
 def _count(value: int | None) -> Literal | None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -134,6 +135,35 @@ def _url(value: str) -> str:
     return value
 
 
+_SPDX_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*", re.ASCII)
+_LANGUAGE_TAG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*", re.ASCII)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def _license(value: str) -> str:
+    if value.startswith(("https://", "http://")):
+        return _url(value)
+    if not _SPDX_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is neither a web address nor an SPDX licence identifier (CC-BY-4.0, MIT)")
+    return value
+
+
+def _language(value: str) -> str:
+    if not _LANGUAGE_TAG.fullmatch(value):
+        raise ValueError(f"{value!r} is not a language tag such as en, de or pt-BR")
+    return value
+
+
+def _date(value: str) -> str:
+    try:
+        if _ISO_DATE.fullmatch(value):
+            date.fromisoformat(value)
+            return value
+    except ValueError:
+        pass
+    raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+
+
 def _text_identifier(value: Any) -> Any:
     # Volumes and issues are often written as bare numbers; they are labels, not quantities.
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
@@ -147,6 +177,9 @@ Count = Annotated[int, Field(strict=True)]
 PValue = Annotated[Any, AfterValidator(_p_value)]
 Url = Annotated[str, AfterValidator(_url)]
 Label = Annotated[str, BeforeValidator(_text_identifier), AfterValidator(_text)]
+License = Annotated[str, AfterValidator(_license)]
+Language = Annotated[str, AfterValidator(_language)]
+IsoDate = Annotated[str, AfterValidator(_date)]
 
 Design = Literal[
     "systematic-review",
@@ -353,7 +386,12 @@ class DatasetMetadata(_Strict):
     description: Text | None = None
     question: Text | None = None
     base_iri: Url | None = None
-    license: Text | None = None
+    license: License | None = None
+    language: Language | None = None
+    publisher: Text | None = None
+    publisher_url: Url | None = None
+    issued: IsoDate | None = None
+    modified: IsoDate | None = None
     sources: list[Url] = []
 
 

@@ -22,6 +22,7 @@ from rdflib.term import Node
 
 from ..errors import QueryError, printable
 from ..namespaces import PREFIXES
+from ..rdf.build import short_name
 
 FORMATS = ("table", "json", "csv", "tsv")
 
@@ -105,6 +106,9 @@ def display(term: Any) -> str:
         for prefix, namespace in PREFIXES.items():
             if text.startswith(namespace):
                 return f"{prefix}:{text[len(namespace):]}"
+        minted = short_name(text)
+        if minted is not None:
+            return minted
         return text.rsplit("/", 1)[-1] if "/" in text else text
     return printable(str(term))
 

@@ -157,6 +157,9 @@ def _unique(names: Mapping[str, str], prefixes: Mapping[str, str], kind: str) ->
     return out
 
 
+_DECLARATIONS = frozenset({OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty})
+
+
 def schema_from_ontology(ontology: Iterable[Triple], prefixes: Mapping[str, str]) -> Schema:
     """The allow-list of labels, relationship types and typed keys, from the ontology's triples."""
     namespaces = {namespace: prefix for prefix, namespace in sorted(prefixes.items())}
@@ -164,9 +167,12 @@ def schema_from_ontology(ontology: Iterable[Triple], prefixes: Mapping[str, str]
     parents: dict[str, set[str]] = defaultdict(set)
     ranges: dict[str, set[str]] = defaultdict(set)
     domains: dict[str, set[str]] = defaultdict(set)
+    described: set[str] = set()
     for s, p, o in ontology:
         if not isinstance(s, URIRef):
             continue
+        if not (p == RDF.type and o in _DECLARATIONS):
+            described.add(str(s))
         if p == RDF.type and isinstance(o, URIRef):
             declared[str(o)].add(str(s))
         elif p == URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf") and isinstance(o, URIRef):
@@ -175,6 +181,11 @@ def schema_from_ontology(ontology: Iterable[Triple], prefixes: Mapping[str, str]
             ranges[str(s)].add(str(o))
         elif p == SCHEMA_DOMAIN and isinstance(o, URIRef):
             domains[str(s)].add(str(o))
+    # Another vocabulary's term that the ontology only declares (prov:Entity, skos:inScheme, dcterms:title:
+    # declarations OWL 2 requires) stays outside the allow-list, as if undeclared; one it gives an axiom
+    # (skos:broader) is in it.
+    for kind, members in declared.items():
+        declared[kind] = {iri for iri in members if iri.startswith(ONTOLOGY_NAMESPACE) or iri in described}
     classes = sorted(declared[str(OWL.Class)])
     labels = _unique({iri: local_name(iri) for iri in classes}, namespaces, "class")
     plain = declared[str(RDF.Property)]

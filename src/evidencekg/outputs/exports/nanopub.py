@@ -25,6 +25,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from ...errors import InputError
+from ...rdf.build import license_iri
 from ...rdf.terms import TermConverter
 from .model import export_query
 from .rdf import ontology_prefixes
@@ -59,10 +60,10 @@ def creation_time() -> str | None:
 
 
 def license_term(value: Node) -> Node:
-    """A licence as an IRI: an SPDX identifier (``CC-BY-4.0``) becomes its spdx.org IRI."""
+    """A licence as an IRI: an SPDX identifier (``CC-BY-4.0``), from RDF made elsewhere, becomes its SPDX IRI."""
     text = str(value)
     if isinstance(value, Literal) and _SPDX_ID.fullmatch(text):
-        return URIRef(f"https://spdx.org/licenses/{text}")
+        return license_iri(text)
     return value
 
 
