@@ -85,7 +85,7 @@ def test_the_schema_is_json_schema_with_plain_descriptions(kind: str, tmp_path: 
 def test_the_documented_workflow_is_the_one_init_writes() -> None:
     documented = (REPOSITORY / "docs" / "examples" / "github-actions-validate.yml").read_text(encoding="utf-8")
     written = template("github-actions-validate.yml")
-    assert written.count("--data .") == 2
+    assert written.count("--data .") == 3
     assert documented == written.replace("--data .", "--data data").replace(
         "The dataset is the repository's top level (vocabulary.yaml, studies/); for one in a folder,\n"
         "# change --data.",
