@@ -21,6 +21,8 @@ TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 SECOND_DATASET = FIXTURES / "second-dataset"
 BROKEN = FIXTURES / "broken"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
 @dataclass(frozen=True)

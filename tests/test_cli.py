@@ -135,6 +135,21 @@ def test_contradictions_and_stats_json() -> None:
     assert stats == evidencekg.build_graph(evidencekg.bundled_data_dir()).counts()
 
 
+def test_contradictions_carry_their_explanations_in_every_format() -> None:
+    table = run_cli("contradictions").stdout
+    bindings = json.loads(run_cli("contradictions", "--format", "json").stdout)["results"]["bindings"]
+    assert bindings and all(row["differences"]["value"] for row in bindings)
+    for row in bindings:
+        for line in row["differences"]["value"].split("\n"):
+            assert line in table
+    csv_text = run_cli("contradictions", "--format", "csv").stdout
+    assert csv_text.splitlines()[0].endswith(",differences")
+    # A relation is named by both findings' study and finding ids, never by the second finding's id alone.
+    relations = [line.split(None, 1)[1] for line in table.splitlines() if line.strip().startswith("relation")]
+    assert len(relations) == len(bindings) == len(set(relations))
+    assert all(" vs " in name and name.count("/") == 2 for name in relations)
+
+
 def test_queries_lists_every_shipped_query() -> None:
     completed = run_cli("queries")
     for name in evidencekg.available_queries():

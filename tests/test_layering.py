@@ -27,7 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"knowledge_graph"}),
     frozenset({"synth", "scaffold"}),
     frozenset({"analysis"}),
-    frozenset({"outputs"}),
+    frozenset({"outputs", "endpoint"}),
     frozenset({"pipeline"}),
     frozenset({"cli"}),
     frozenset({"__main__"}),

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
 import pytest
+from helpers import CHROMEDRIVER, CHROMIUM
 from rdflib import URIRef
 
 import evidencekg
@@ -35,8 +35,6 @@ from evidencekg.outputs.report.collect import FindingView, StudyView
 from evidencekg.outputs.report.svg import evidence_map_svg
 from evidencekg.pipeline import query
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(os.environ.get("EVIDENCEKG_SCREENSHOT_DIR", "/tmp"))
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 ALLOWED_PREFIXES = ("https://doi.org/", "https://pubmed.ncbi.nlm.nih.gov/")
@@ -427,44 +425,6 @@ def test_evidence_map_renders_at_scale(count: int, per_study: int) -> None:
 
 
 # --- a real browser -------------------------------------------------------------------------------
-
-
-def _browser_or_fail() -> Any:
-    """Selenium's Chrome driver on Debian's Chromium; a failure under CI, a skip elsewhere."""
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    try:
-        from selenium import webdriver
-    except ImportError:
-        missing.append("the selenium package (pip install -e '.[test]')")
-        webdriver = None
-    if missing:
-        message = f"the browser test needs {', '.join(missing)}: apt-get install chromium chromium-driver"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return webdriver
-
-
-@pytest.fixture()
-def browser(tmp_path: Path) -> Iterator[Any]:
-    webdriver = _browser_or_fail()
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-                     "--disable-default-apps", "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}",
-                     "--window-size=1280,1000"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # An explicit driver path: Selenium Manager never runs, so nothing is downloaded.
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def test_report_in_a_real_browser(browser: Any, bundled_kg: KnowledgeGraph, tmp_path: Path) -> None:

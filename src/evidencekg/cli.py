@@ -9,7 +9,9 @@ Heavy libraries are imported inside the commands, keeping ``--help`` fast.
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +23,7 @@ from .errors import plural, printable
 
 if TYPE_CHECKING:
     from .knowledge_graph import KnowledgeGraph
+    from .outputs.store import StoredGraph
     from .sparql.results import QueryResult
     from .validation.report import ValidationReport
 
@@ -58,11 +61,40 @@ def _timeout_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+_STORE = "evidencekg.store"
+
+
+def _remember_store(context: click.Context, _: click.Parameter, value: Path | None) -> None:
+    context.meta[_STORE] = value
+
+
+def _store_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--store DIR`` for a command that reads a built graph: :func:`_build` then opens the store instead."""
+    return click.option(
+        "--store", type=click.Path(path_type=Path, file_okay=False), default=None, expose_value=False,
+        callback=_remember_store,
+        help="Read the graph from the store `build --store` wrote instead of building it (refused if --data changed).",
+    )(command)
+
+
 def _build(data_dir: Path | None) -> KnowledgeGraph:
+    """The built graph of ``--data``: built now, or opened from ``--store`` where the command has one."""
     from .pipeline import build_graph
     from .resources import bundled_data_dir
 
+    store_dir = click.get_current_context().meta.get(_STORE)
+    if store_dir is not None:
+        from .outputs.store import open_knowledge_graph
+
+        return open_knowledge_graph(store_dir, data_dir or bundled_data_dir())
     return build_graph(data_dir or bundled_data_dir(), engine=_engine())
+
+
+def _open_store(store_dir: Path, data_dir: Path | None) -> StoredGraph:
+    from .outputs.store import open_store
+    from .resources import bundled_data_dir
+
+    return open_store(store_dir, data_dir or bundled_data_dir())
 
 
 def _counts_line(kg: KnowledgeGraph) -> str:
@@ -90,19 +122,9 @@ def _verdict(report: ValidationReport) -> str:
 
 def _explanations(kg: KnowledgeGraph) -> dict[str, list[str]]:
     """Disagreement IRI → one line per facet on which its findings differ."""
-    from .sparql.results import display
+    from .analysis.explanations import explanations
 
-    lines: dict[str, list[str]] = {}
-    for row in kg.query("explanations").records():
-        relation = str(row["relation"])
-        detail = f"{display(row['value1'])} | {display(row['value2'])}"
-        if "termRelationLabel" in row:
-            detail += f" ({display(row['termRelationLabel'])})"
-        if "largerFinding" in row:
-            detail += f" (larger: {'first' if row['largerFinding'] == row['finding1'] else 'second'})"
-        facet = f"{display(row['facetLabel'])} [{display(row['categoryLabel'])}]"
-        lines.setdefault(relation, []).append(f"{facet}: {detail}")
-    return lines
+    return explanations(kg)
 
 
 def _contradiction_blocks(result: QueryResult, explanations: dict[str, list[str]] | None = None) -> str:
@@ -135,6 +157,7 @@ def _contradiction_blocks(result: QueryResult, explanations: dict[str, list[str]
         if str(record.get("dependent")).lower() == "true":
             lines.append(f"   {'dependent':<12} one study is a review that includes the other: "
                          "not independent evidence")
+        lines.append(f"   {'relation':<12} {display(record.get('relation'))}")
         lines.append(f"   {'findings':<12} {record['finding1']}\n   {'':<12} {record['finding2']}")
         differences = (explanations or {}).get(str(record.get("relation")), [])
         if differences:
@@ -180,7 +203,9 @@ def _engine() -> str:
               show_default=True, help="Directory to write the graphs to.")
 @click.option("--quiet", "-q", is_flag=True,
               help="Print only errors and violations: no counts, no list of contradictions (for scripts and CI).")
-def build(data_dir: Path | None, out_dir: Path, quiet: bool) -> None:
+@click.option("--store", "store_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also keep the graph in an on-disk Oxigraph store here, for query --store and serve.")
+def build(data_dir: Path | None, out_dir: Path, quiet: bool, store_dir: Path | None) -> None:
     """Build the graph (records → RDF → OWL RL), validate it, list contradictions, write the graphs."""
     from .atomic import write_files
     from .outputs.files import render_outputs
@@ -196,6 +221,10 @@ def build(data_dir: Path | None, out_dir: Path, quiet: bool) -> None:
     for result in report.violations:
         _say(f"  {result}")
     written = write_files(render_outputs(kg), out_dir)
+    if store_dir is not None:
+        from .outputs.store import write_store
+
+        written.append(write_store(kg, store_dir))
     if not quiet:
         _say("wrote: " + ", ".join(str(p) for p in written))
         click.echo("\nContradictions (opposite directions, same outcome and contrast, different studies):\n")
@@ -292,8 +321,11 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
               help="Bind a query variable: <iri>, prefix:name, a number, or text. Repeatable.")
 @click.option("--allow-service", is_flag=True, help="Allow SERVICE clauses, which reach the network.")
 @_timeout_option
+@_store_option
+@click.option("--endpoint", metavar="URL", default=None,
+              help="Run the query on a SPARQL 1.1 endpoint that holds the graph (evidencekg serve, or any store).")
 def query_command(name_or_file: str, data_dir: Path | None, fmt: str, params: tuple[str, ...],
-                  allow_service: bool, timeout: float) -> None:
+                  allow_service: bool, timeout: float, endpoint: str | None) -> None:
     """Run a named query from queries/ (e.g. effect-vs-null) or any .rq file."""
     from .sparql import check_bindings, load_query, parse_bindings, refuse_service, render
     from .sparql.limits import time_limit
@@ -303,14 +335,22 @@ def query_command(name_or_file: str, data_dir: Path | None, fmt: str, params: tu
     # Refused before the graph is built, so a refusal costs no build; the engine checks again when it runs.
     refuse_service(named.parsed, str(named.path), allow_service=allow_service)
     check_bindings(named, bindings)
+    if endpoint is not None and (click.get_current_context().meta.get(_STORE) or data_dir is not None):
+        raise click.UsageError("--endpoint queries the graph an endpoint holds: give no --store or --data")
     with time_limit(timeout):
-        kg = _build(data_dir)
-        result = kg.query(named, bindings, allow_service=allow_service)
+        if endpoint is not None:
+            from .engines.remote import Endpoint
+            from .knowledge_graph import run_query
+
+            result = run_query(Endpoint(endpoint), named, bindings, allow_service=allow_service)
+        else:
+            result = _build(data_dir).query(named, bindings, allow_service=allow_service)
     _say(f"{named.name}: {plural(len(result), 'row')}")
     click.echo(render(result, fmt), nl=False)
 
 
 @cli.command()
+@_store_option
 @_data_option
 @_format_option(QUERY_FORMATS)
 def contradictions(data_dir: Path | None, fmt: str) -> None:
@@ -320,10 +360,17 @@ def contradictions(data_dir: Path | None, fmt: str) -> None:
     kg = _build(data_dir)
     result = kg.query("contradictions")
     _say(f"contradictions: {plural(len(result), 'pair')}")
-    click.echo(_contradiction_blocks(result, _explanations(kg)) if fmt == "table" else render(result, fmt), nl=False)
+    differences = _explanations(kg)
+    if fmt == "table":
+        click.echo(_contradiction_blocks(result, differences), nl=False)
+    else:
+        from .analysis.explanations import with_differences
+
+        click.echo(render(with_differences(result, differences), fmt), nl=False)
 
 
 @cli.command()
+@_store_option
 @_data_option
 @_format_option(("table", "json"))
 def stats(data_dir: Path | None, fmt: str) -> None:
@@ -338,6 +385,7 @@ def stats(data_dir: Path | None, fmt: str) -> None:
 
 
 @cli.command()
+@_store_option
 @_data_option
 @_format_option(("table", "json"))
 @click.option("--all-levels", is_flag=True,
@@ -372,6 +420,7 @@ def summary(data_dir: Path | None, fmt: str, all_levels: bool) -> None:
 
 
 @cli.command()
+@_store_option
 @_data_option
 @_format_option(("table", "json"))
 def controversies(data_dir: Path | None, fmt: str) -> None:
@@ -393,6 +442,7 @@ def controversies(data_dir: Path | None, fmt: str) -> None:
 
 
 @cli.command()
+@_store_option
 @_data_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
               show_default=True, help="Directory to write report.html and report.md to.")
@@ -402,6 +452,45 @@ def report(data_dir: Path | None, out_dir: Path) -> None:
 
     written = write_report(_build(data_dir), out_dir)
     _say("wrote: " + ", ".join(str(p) for p in written))
+
+
+@cli.command("diff")
+@click.argument("base")
+@click.argument("head")
+@_data_option
+@_format_option(("text", "markdown", "json"))
+@click.option("--fail-on", "fail_on", multiple=True,
+              type=click.Choice(["new-violations", "new-disagreements", "certainty-drop"]),
+              help="Exit 1 when the change brings this about. Repeatable.")
+@click.option("--link-base", default=None, metavar="URL",
+              help="Markdown: link record lines under this URL (e.g. https://github.com/OWNER/REPO/blob/SHA).")
+@click.option("--sarif", "sarif_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the SHACL results the change introduces, and only those, as SARIF to this file.")
+def diff_command(base: str, head: str, data_dir: Path | None, fmt: str, fail_on: tuple[str, ...],
+                 link_base: str | None, sarif_file: Path | None) -> None:
+    """What a change does to the evidence, from BASE to HEAD: records, disagreements, certainty, SHACL results.
+
+    Each of BASE and HEAD is a dataset directory or a git revision of the repository --data lives in
+    (read from git; the working tree is not touched). Exit 0, or 1 when a --fail-on condition holds,
+    2 when either side's records cannot be read.
+    """
+    from .outputs.diff import new_results_sarif, to_json, to_markdown, to_text
+    from .pipeline import diff
+
+    found = diff(base, head, data_dir, engine=_engine())
+    rendered = {"text": to_text, "json": to_json}.get(fmt, lambda d: to_markdown(d, link_base=link_base))(found)
+    if sarif_file is not None:
+        from .atomic import write_files
+        from .resources import package_version
+
+        sarif = new_results_sarif(found, tool_version=package_version())
+        write_files({sarif_file.name: sarif.encode("utf-8")}, sarif_file.parent)
+    click.echo(printable(rendered) if fmt == "text" else rendered, nl=False)
+    holding = [condition for condition in fail_on if found.holds(condition)]
+    for condition in holding:
+        _say(f"fails because of --fail-on {condition}")
+    if holding:
+        sys.exit(EXIT_VIOLATIONS)
 
 
 @cli.command()
@@ -440,8 +529,55 @@ def _export_formats() -> list[str]:
     return list(FORMATS)
 
 
+@cli.command()
+@_data_option
+@click.option("--store", "store_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Serve the store `build --store` wrote (refused if --data has changed); default: build now.")
+@click.option("--bind", default="127.0.0.1:7878", show_default=True, metavar="HOST:PORT",
+              help="Where to listen; keep 127.0.0.1 unless others should reach it.")
+@click.option("--timeout-s", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=30.0,
+              show_default=True, help="Stop any query after this long (HTTP 503).")
+@click.option("--allow-service", is_flag=True,
+              help="Run SERVICE clauses, which make the server fetch other URLs; refused by default.")
+def serve(data_dir: Path | None, store_dir: Path | None, bind: str, timeout_s: float, allow_service: bool) -> None:
+    """A read-only SPARQL endpoint over the graph (Oxigraph's server; SERVICE and updates refused)."""
+    import tempfile
+
+    from .endpoint import running_endpoint
+    from .outputs.store import write_store
+
+    with tempfile.TemporaryDirectory(prefix="evidencekg-serve-") as scratch:
+        if store_dir is None:
+            store_dir = write_store(_build(data_dir), Path(scratch) / "store")
+        stored = _open_store(store_dir, data_dir)
+        with running_endpoint(stored.oxigraph_location, bind, timeout_s=timeout_s,
+                              allow_service=allow_service) as url:
+            _say(f"SPARQL endpoint: {url} (the query page at {url.removesuffix('sparql')}); Ctrl-C stops it")
+            signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped as by Ctrl-C: the servers too
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                _say("stopped")
+
+
+@cli.command()
+@_data_option
+@click.option("--store", "store_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Push the store `build --store` wrote (refused if --data has changed); default: build now.")
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The store's SPARQL 1.1 Graph Store Protocol URL (Oxigraph: …/store; Fuseki: …/DATASET/data).")
+def push(data_dir: Path | None, store_dir: Path | None, endpoint: str) -> None:
+    """Upload the named graphs to another store, one PUT per graph (credentials from the environment or netrc)."""
+    from .outputs.push import push_graphs
+
+    engine = _build(data_dir).engine if store_dir is None else _open_store(store_dir, data_dir).engine
+    for pushed in push_graphs(engine, endpoint):
+        _say(f"pushed <{pushed.graph}>: {plural(pushed.triples, 'triple')} (HTTP {pushed.status})")
+
+
 @cli.command("export", help=_export_help())
 @click.argument("fmt", metavar="FORMAT", required=False, type=click.Choice(_export_formats()))
+@_store_option
 @_data_option
 @click.option("--out", "out_path", type=click.Path(path_type=Path), default=None,
               help="File (directory for neo4j, ladybug, kgx) to write. Default: build/evidence.EXT or build/FORMAT.")

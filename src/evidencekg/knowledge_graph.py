@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from .engines.base import LAYERS, Engine
+from .engines.base import LAYERS, Engine, Selects
 from .namespaces import EKG
 from .rdf.build import BuiltGraph
 from .rdf.graphs import new_graph
@@ -86,10 +86,7 @@ class KnowledgeGraph:
     def query(self, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *,
               allow_service: bool = False) -> QueryResult:
         """Run a named query (or ``.rq`` path) over every layer."""
-        named = load_query(name) if isinstance(name, str) else name
-        result = self.engine.select(named, bindings, allow_service=allow_service)
-        # SPARQL leaves the columns of SELECT * in no particular order, and the engines differ: name order.
-        return result.with_columns_sorted() if named.parsed.projects_all else result
+        return run_query(self.engine, name, bindings, allow_service=allow_service)
 
     def counts(self) -> dict[str, int]:
         """Records in, nodes out and triples: what a build reports.
@@ -111,3 +108,12 @@ class KnowledgeGraph:
         triples = {f"{layer}_triples": self.engine.count(layer) for layer in ("asserted", "inferred", "derived")}
         self._counts.update({**self.dataset.counts(), **out, **relations, **triples})
         return dict(self._counts)
+
+
+def run_query(engine: Selects, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *,
+              allow_service: bool = False) -> QueryResult:
+    """A named query (or ``.rq`` path) over every layer of an engine or endpoint, columns in a stable order."""
+    named = load_query(name) if isinstance(name, str) else name
+    result = engine.select(named, bindings, allow_service=allow_service)
+    # SPARQL leaves the columns of SELECT * in no particular order, and the engines differ: name order.
+    return result.with_columns_sorted() if named.parsed.projects_all else result

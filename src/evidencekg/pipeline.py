@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import RDF, Graph
 from rdflib.term import Node
@@ -46,6 +47,9 @@ from .sparql.results import QueryResult
 from .validation.baseline import Baseline, compare_with_baseline
 from .validation.report import CheckedInput, ValidationReport, refused_input
 from .validation.shapes import load_shapes
+
+if TYPE_CHECKING:
+    from .analysis.diff import EvidenceDiff
 
 _RDF_INPUT_BASE = "urn:evidencekg:input:"
 
@@ -268,3 +272,24 @@ def build(data_dir: Path | str, out_dir: Path | str, *, engine: str = "fast") ->
     """Build the graph of a dataset and write it to ``out_dir``."""
     kg = build_graph(data_dir, engine=engine)
     return kg, write_files(render_outputs(kg), out_dir)
+
+
+def diff(base: Path | str, head: Path | str, data_dir: Path | str | None = None, *,
+         engine: str = "fast") -> EvidenceDiff:
+    """What the change from ``base`` to ``head`` does to the evidence (``evidencekg diff``).
+
+    Each side is a dataset directory, or a git revision of the repository ``data_dir`` (default: the
+    bundled dataset) lives in, read from git without touching the working tree. Both sides are built
+    and checked as ``evidencekg build`` builds and checks them. Input either side's loader refuses
+    raises :class:`InputErrors`, naming the revision for a revision's records.
+    """
+    from .analysis.diff import diff_evidence, evidence_state
+    from .records.revisions import dataset_at
+
+    data = Path(data_dir) if data_dir is not None else bundled_data_dir()
+    states = []
+    for side in (base, head):
+        with dataset_at(side, data) as found:
+            kg = build_graph(found.root, engine=engine)
+            states.append(evidence_state(kg, _checked_graph(kg, None).report, found))
+    return diff_evidence(*states)

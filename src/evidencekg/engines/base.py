@@ -49,7 +49,16 @@ class Fallback:
         return f"{self.stage} by {self.used}: {self.reason}"
 
 
-class Engine(Protocol):
+class Selects(Protocol):
+    """What answers SELECT queries over a graph: every engine, and an endpoint that holds a graph built elsewhere."""
+
+    def select(self, query: NamedQuery, bindings: Mapping[str, Node] | None = None, *,
+               allow_service: bool = False) -> QueryResult:
+        """Rows of a SELECT query over the union of the layers, with ``bindings`` bound."""
+        ...
+
+
+class Engine(Selects, Protocol):
     """Where the layers of a knowledge graph live, and what runs on them."""
 
     name: str

@@ -17,8 +17,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ...atomic import STAGING_PREFIX, locked
-from ...errors import InputError
+from ..atomic import STAGING_PREFIX, locked
+from ..errors import InputError
 
 MANIFEST = "manifest.json"
 

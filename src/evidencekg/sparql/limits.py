@@ -60,6 +60,12 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         _limit.reset(token)
 
 
+def current_deadline() -> float | None:
+    """When the limit of the block the caller runs in ends (``time.monotonic()``), or ``None``."""
+    limit = _limit.get()
+    return None if limit is None else limit.deadline
+
+
 class _Job(Generic[T]):
     """One evaluation handed to a worker, and what came of it."""
 

@@ -64,8 +64,12 @@ class ParsedQuery:
                          if isinstance(v, Variable) and not str(v).startswith("__"))
 
     def computed_variables(self) -> frozenset[str]:
-        """Variables the query gives a value itself, with ``AS`` (BIND or a select expression)."""
-        return frozenset(str(node.var) for node in walk(self.prepared.algebra)
+        """Variables the query's own groups give a value, with ``AS`` (BIND or a select expression).
+
+        A sub-query's are not: what it projects is joined like a pattern's variables, so a binding
+        of one filters its rows (rdflib even writes a sub-query's GROUP BY variables as ``AS``).
+        """
+        return frozenset(str(node.var) for node in walk(self.prepared.algebra, into_subqueries=False)
                          if _name(node) == "Extend" and not str(node.var).startswith("__"))
 
 

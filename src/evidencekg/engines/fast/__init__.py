@@ -50,11 +50,13 @@ class FastEngine:
 
     name = "fast"
 
-    def __init__(self, names: Mapping[str, URIRef], prefixes: Mapping[str, str] | None = None) -> None:
+    def __init__(self, names: Mapping[str, URIRef], prefixes: Mapping[str, str] | None = None, *,
+                 store: pyoxigraph.Store | None = None) -> None:
         import pyoxigraph
 
         self.names: Mapping[str, URIRef] = dict(names)
-        self.store = pyoxigraph.Store()
+        self.store = pyoxigraph.Store() if store is None else store
+        """In memory for a build; an on-disk store (``outputs.store``) to query a graph built earlier."""
         self.prefixes = dict(prefixes or PREFIXES)
         self._graph_nodes = {layer: pyoxigraph.NamedNode(str(iri)) for layer, iri in self.names.items()}
         self._turtle: dict[str, bytes] = {}

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InputError
-from .directory import MANIFEST, publish_directory
+from ..directory import MANIFEST, publish_directory
 from .manifest import manifest_bytes
 from .model import PropertyGraph, PropertyType, iter_node_rows, property_graph
 from .neo4j import ARRAY_DELIMITER, csv_field

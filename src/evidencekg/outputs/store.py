@@ -1,0 +1,142 @@
+"""A built graph kept on disk: an Oxigraph store that queries, the endpoint and other tools open instead of rebuilding.
+
+``DIR/oxigraph/`` is an Oxigraph (RocksDB) store holding every layer as its named
+graph, the same quads as ``evidence.trig``; ``DIR/manifest.json`` records what it was
+built from: the SHA-256 of the dataset's files and evidencekg's version. Opening
+checks both, so a store built from another state of the dataset, or by another
+version whose derivations may differ, is refused instead of answering for it.
+
+>>> import tempfile, pathlib, evidencekg
+>>> kg = evidencekg.build_graph(evidencekg.bundled_data_dir())
+>>> target = write_store(kg, pathlib.Path(tempfile.mkdtemp()) / "store")
+>>> stored = open_store(target, evidencekg.bundled_data_dir())
+>>> len(stored.query("contradictions")) == len(kg.query("contradictions"))
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import URIRef
+from rdflib.term import Node
+
+from ..engines.fast import FastEngine
+from ..errors import InputError
+from ..knowledge_graph import KnowledgeGraph, run_query
+from ..rdf.build import to_rdf
+from ..records.checks import load_dataset
+from ..records.reader import DATASET_FILE, VOCABULARY_FILE, display_path, study_files
+from ..resources import package_version
+from ..sparql.named import NamedQuery
+from ..sparql.results import QueryResult
+from .directory import MANIFEST, publish_directory
+
+STORE_FORMAT = "oxigraph-store"
+"""What the manifest of a store names its format, so an export directory is never taken for one."""
+OXIGRAPH_DIR = "oxigraph"
+
+
+def dataset_digest(root: Path) -> str:
+    """SHA-256 over the name and content of every file of a dataset that a build reads."""
+    root = Path(root)
+    digest = hashlib.sha256()
+    files = [root / VOCABULARY_FILE, *([root / DATASET_FILE] if (root / DATASET_FILE).is_file() else []),
+             *study_files(root)]
+    for path in files:
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+        name = display_path(root, path).encode("utf-8")
+        digest.update(len(name).to_bytes(4, "big") + name + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+def write_store(kg: KnowledgeGraph, target: Path | str) -> Path:
+    """Write every layer of ``kg`` into an on-disk store at ``target`` (new, empty, or an earlier store)."""
+    import pyoxigraph
+
+    trig = kg.engine.trig()
+    manifest = {
+        "format": STORE_FORMAT,
+        "contents": [OXIGRAPH_DIR],
+        "evidencekg": package_version(),
+        "dataset_sha256": dataset_digest(kg.dataset.root),
+        "graphs": {layer: str(iri) for layer, iri in sorted(kg.graph_names().items())},
+        "prefixes": dict(sorted(kg.engine.prefixes.items())) if isinstance(kg.engine, FastEngine) else {},
+        "counts": kg.counts(),
+    }
+
+    def fill(staging: Path) -> None:
+        store = pyoxigraph.Store(str(staging / OXIGRAPH_DIR))
+        # Parsed, then added: Store.bulk_load would give the blank nodes new labels, and the outputs read
+        # from the store would then differ from a build's.
+        store.bulk_extend(pyoxigraph.parse(trig, format=pyoxigraph.RdfFormat.TRIG))
+        store.flush()
+        del store  # closes the database before the directory is renamed into place
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    return publish_directory(Path(target), STORE_FORMAT, fill)
+
+
+@dataclass(frozen=True)
+class StoredGraph:
+    """A graph opened from a store: the queries of a built graph, without building it."""
+
+    location: Path
+    engine: FastEngine = field(repr=False)
+    manifest: Mapping[str, Any] = field(repr=False)
+
+    def query(self, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *,
+              allow_service: bool = False) -> QueryResult:
+        return run_query(self.engine, name, bindings, allow_service=allow_service)
+
+    @property
+    def oxigraph_location(self) -> Path:
+        """The Oxigraph database directory, for ``oxigraph serve-read-only --location``."""
+        return self.location / OXIGRAPH_DIR
+
+
+def open_knowledge_graph(location: Path | str, data_dir: Path | str) -> KnowledgeGraph:
+    """The built graph of ``data_dir`` as the store at ``location`` holds it: what every command reads, unbuilt.
+
+    The records are read again (they give the counts and where each statement was written); the
+    inference, derivations and SHACL, the costly stages, are not run.
+    """
+    stored = open_store(location, data_dir)
+    dataset = load_dataset(Path(data_dir))
+    return KnowledgeGraph(dataset, to_rdf(dataset), stored.engine)
+
+
+def open_store(location: Path | str, data_dir: Path | str) -> StoredGraph:
+    """Open the store at ``location`` read-only, after checking it was built from ``data_dir`` as it is now."""
+    import pyoxigraph
+
+    location = Path(location)
+    try:
+        manifest = json.loads((location / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(str(location), "not an evidencekg store (no manifest.json); make one with "
+                                        f"evidencekg build --store {location}") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(str(location / MANIFEST), f"cannot read the store's manifest: {exc}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != STORE_FORMAT:
+        raise InputError(str(location), "not an evidencekg store (its manifest is of another kind)")
+    rebuild = f"rebuild it with evidencekg build --store {location}"
+    if manifest.get("evidencekg") != package_version():
+        raise InputError(str(location), f"built by evidencekg {manifest.get('evidencekg')}, not by this "
+                                        f"version ({package_version()}); {rebuild}")
+    if manifest.get("dataset_sha256") != dataset_digest(Path(data_dir)):
+        raise InputError(str(location), f"built from another state of the dataset than {data_dir}; {rebuild}")
+    try:
+        store = pyoxigraph.Store.read_only(str(location / OXIGRAPH_DIR))
+    except OSError as exc:
+        raise InputError(str(location / OXIGRAPH_DIR), f"cannot open the store: {exc}") from None
+    names = {layer: URIRef(iri) for layer, iri in manifest["graphs"].items()}
+    return StoredGraph(location, FastEngine(names, manifest.get("prefixes") or None, store=store), manifest)
