@@ -143,7 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._plain(decision.status, decision.message)
             return
         if target.path == "/":
-            self._send(200, index_page(), "text/html; charset=utf-8")
+            self._send(200, index_page(), {"Content-Type": "text/html; charset=utf-8"})
             return
         if target.path in QUERY_PATHS:
             method, path, payload = "POST", "/query", decision.forwarded_body
@@ -177,25 +177,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         finally:
             connection.close()
-        self.send_response(response.status)
-        for name in _FORWARDED_HEADERS:
-            value = response.getheader(name)
-            if value is not None and name != "Content-Length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(content)
+        self._send(response.status, content, {name: value for name in _FORWARDED_HEADERS
+                                               if (value := response.getheader(name)) is not None})
 
     # Every method reaches the gate, which alone decides what is answered (writes get a 403, not a 501).
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = _answer
 
     def _plain(self, status: int, message: str) -> None:
-        self._send(status, (message + "\n").encode("utf-8"), "text/plain; charset=utf-8")
+        self._send(status, (message + "\n").encode("utf-8"), {"Content-Type": "text/plain; charset=utf-8"})
 
-    def _send(self, status: int, content: bytes, content_type: str) -> None:
+    def _send(self, status: int, content: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            if name != "Content-Length":  # the length of what is sent here, below
+                self.send_header(name, value)
         self.send_header("Content-Length", str(len(content)))
         self.end_headers()
         if self.command != "HEAD":
