@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers import run_cli
 from rdflib import RDF
 
 import evidencekg
 from evidencekg.namespaces import EKG
 from evidencekg.synth import BASE_IRI, PLANTED_FILE, SynthManifest, generate, planted_pairs
+from evidencekg.synth.hot import MAX_HOT_EXAMPLES
 
 Built = tuple[SynthManifest, evidencekg.KnowledgeGraph]
 
 # The bundled pipeline (rdflib + owlrl) takes ~10-20 s for these sizes: keep them small.
-PIPELINE_CASES = [(60, 1), (80, 2)]
+# (studies, seed, hot question studies); the last one's other 20 studies have both kinds of disagreement.
+PIPELINE_CASES = [(60, 1, 0), (80, 2, 0), (20, 1, 30)]
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -52,10 +57,31 @@ def _planted(directory: Path) -> dict:
     return json.loads((directory / PLANTED_FILE).read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module", params=PIPELINE_CASES, ids=lambda case: f"{case[0]}-studies-seed-{case[1]}")
+HotFinding = tuple[str, str, str, bool | None]
+"""(study id, intervention term, direction, significant)"""
+
+
+def _hot_findings(directory: Path, outcome: str) -> dict[str, HotFinding]:
+    """The findings on the hot question's outcome, by path, read from the records (not from planted.json)."""
+    found: dict[str, HotFinding] = {}
+    for study in evidencekg.load_dataset(directory).studies:
+        terms = {si.id: si.intervention for si in study.interventions}
+        for f in study.findings:
+            if f.outcome == outcome:
+                found[f"{study.id}/finding/{f.id}"] = (study.id, terms.get(f.intervention or "", ""), f.direction,
+                                                       f.significant)
+    return found
+
+
+def _is_effect(direction: str, significant: bool | None) -> bool:
+    return direction != "no-change" and significant is not False
+
+
+@pytest.fixture(scope="module", params=PIPELINE_CASES,
+                ids=lambda case: f"{case[0]}-studies-seed-{case[1]}" + (f"-hot-{case[2]}" if case[2] else ""))
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    studies, seed = request.param
-    manifest = generate(studies, seed, tmp_path_factory.mktemp("synth") / "dataset")
+    studies, seed, hot = request.param
+    manifest = generate(studies, seed, tmp_path_factory.mktemp("synth") / "dataset", hot_question=hot)
     return manifest, evidencekg.build_graph(manifest.out_dir)
 
 
@@ -219,7 +245,17 @@ def test_the_generated_dataset_conforms(built: Built) -> None:
 def test_the_derived_disagreements_are_exactly_the_planted_ones(built: Built) -> None:
     manifest, kg = built
     planted = _planted(manifest.out_dir)
-    opposite, effect_null = _derived(kg)
+    all_opposite, all_effect_null = _derived(kg)
+    hot_question = planted["hot_question"]
+    hot = set(_hot_findings(manifest.out_dir, hot_question["outcome"])) if hot_question else set()
+    assert bool(hot) == (manifest.hot_question is not None)
+    # Pairs of the hot question are only counted in planted.json; every other pair is listed.
+    opposite = {p for p in all_opposite if not hot & set(p)}
+    effect_null = {p for p in all_effect_null if not hot & set(p)}
+    hot_opposite = all_opposite - opposite
+    hot_effect_null = all_effect_null - effect_null
+    assert all(set(p) <= hot for p in hot_opposite | hot_effect_null), "a hot finding disagrees with another question"
+
     expected_opposite, expected_effect_null = planted_pairs(manifest.out_dir / PLANTED_FILE)
     assert expected_opposite == set(manifest.opposite_directions)
     assert expected_effect_null == set(manifest.effect_vs_null)
@@ -228,9 +264,154 @@ def test_the_derived_disagreements_are_exactly_the_planted_ones(built: Built) ->
     assert sorted(opposite - expected_opposite) == [], "false opposite-direction disagreements"
     assert sorted(expected_effect_null - effect_null) == [], "missed effect-vs-null disagreements"
     assert sorted(effect_null - expected_effect_null) == [], "false effect-vs-null disagreements"
-    relations = sum(1 for _ in kg.derived.subjects(RDF.type, EKG.EvidenceRelation))
-    agreements = sum(1 for _ in kg.derived.subjects(RDF.type, EKG.Agreement))
-    assert (relations, agreements) == (manifest.comparable_pairs, manifest.agreements)
+    if hot_question:
+        counts = hot_question["counts"]
+        assert counts["opposite_directions"] > 0
+        assert (len(hot_opposite), len(hot_effect_null)) == (counts["opposite_directions"], counts["effect_vs_null"])
+        assert len(hot_opposite | {tuple(sorted(p)) for p in hot_effect_null}) == counts["disagreements"]
+        assert {tuple(p) for p in hot_question["opposite_directions"]} <= hot_opposite
+        assert {tuple(p) for p in hot_question["effect_vs_null"]} <= hot_effect_null
+    else:
+        assert not hot_opposite and not hot_effect_null
+    # One node per disagreeing pair. Agreements are not compared with the graph: only planted.json counts them.
+    disagreements = sum(1 for _ in kg.derived.subjects(RDF.type, EKG.Disagreement))
+    assert disagreements == planted["counts"]["disagreements"] == manifest.disagreements
     for pairs in planted["traps"].values():
         for a, b in pairs:
-            assert (a, b) not in opposite and (a, b) not in effect_null and (b, a) not in effect_null
+            assert (a, b) not in all_opposite and (a, b) not in all_effect_null and (b, a) not in all_effect_null
+
+
+# --- the hot question ---------------------------------------------------------------------------
+
+
+def test_the_hot_question_counts_are_those_of_its_records(tmp_path: Path) -> None:
+    """Every pair of hot findings of two studies, classified one by one from the records, against the counts."""
+    manifest = generate(20, 3, tmp_path / "d", hot_question=30)
+    planted = _planted(manifest.out_dir)
+    hot = planted["hot_question"]
+    findings = _hot_findings(manifest.out_dir, hot["outcome"])
+    assert len(findings) == hot["findings"] and {term for _, term, _, _ in findings.values()} == {hot["intervention"]}
+    studies = {study for study, _, _, _ in findings.values()}
+    assert len(studies) == hot["studies"] == 30
+    sides = {study: direction for study, _, direction, _ in findings.values()}
+    assert all(sides[study] == direction for study, _, direction, _ in findings.values()), "one direction a study"
+    assert Counter(sides.values()) == {"increase": 15, "decrease": 15}
+    assert {side: v["studies"] for side, v in hot["sides"].items()} == {"increase": 15, "decrease": 15}
+    assert all(significant is not False for _, _, _, significant in findings.values())
+
+    counted = Counter()
+    opposite_pairs, effect_null_pairs = set(), set()
+    paths = sorted(findings)
+    for i, a in enumerate(paths):
+        for b in paths[i + 1:]:
+            (sa, _, da, ga), (sb, _, db, gb) = findings[a], findings[b]
+            if sa == sb:
+                continue
+            counted["comparable_pairs"] += 1
+            opposite = {da, db} == {"increase", "decrease"}
+            effect_null = _is_effect(da, ga) != _is_effect(db, gb)
+            counted["opposite_directions"] += opposite
+            counted["effect_vs_null"] += effect_null
+            counted["disagreements"] += opposite or effect_null
+            counted["agreements"] += da == db != "no-change" and ga is not False and gb is not False
+            if opposite:
+                opposite_pairs.add((a, b))
+            if effect_null:
+                effect_null_pairs.add((a, b) if _is_effect(da, ga) else (b, a))
+    assert hot["counts"] == dict(counted)
+    assert {tuple(p) for p in hot["opposite_directions"]} == opposite_pairs  # fewer than the cap: all of them
+    assert {tuple(p) for p in hot["effect_vs_null"]} == effect_null_pairs
+    # The whole dataset's counts add the hot question's to the listed pairs.
+    counts = planted["counts"]
+    assert counts["opposite_directions"] == len(planted["opposite_directions"]) + counted["opposite_directions"]
+    assert counts["effect_vs_null"] == len(planted["effect_vs_null"]) + counted["effect_vs_null"]
+    assert counts["studies"] == manifest.studies == 50 and manifest.files == 53
+    assert manifest.opposite_direction_count == counts["opposite_directions"]
+    assert manifest.disagreements == counts["disagreements"]
+
+
+def test_the_two_sides_of_the_hot_question_differ(tmp_path: Path) -> None:
+    manifest = generate(5, 8, tmp_path / "d", hot_question=400)
+    hot = _planted(manifest.out_dir)["hot_question"]
+    dataset = evidencekg.load_dataset(manifest.out_dir)
+    side: dict[str, str] = {}
+    for study in dataset.studies:
+        directions = {f.direction for f in study.findings if f.outcome == hot["outcome"]}
+        if directions:
+            assert len(directions) == 1
+            side[study.id] = directions.pop()
+    on = [s for s in dataset.studies if s.id in side]
+    assert len(on) == 400
+
+    def share(direction: str, test: object) -> float:
+        of_side = [s for s in on if side[s.id] == direction]
+        return sum(1 for s in of_side if test(s)) / len(of_side)  # type: ignore[operator]
+
+    def rct(s: object) -> bool:
+        return s.design == "randomized-controlled-trial"  # type: ignore[attr-defined]
+
+    assert share("increase", rct) > share("decrease", rct) + 0.2
+    sizes = {d: sorted(s.sample_size for s in on if side[s.id] == d and s.design == "randomized-controlled-trial")
+             for d in ("increase", "decrease")}
+    assert sizes["increase"][len(sizes["increase"]) // 2] > 2 * sizes["decrease"][len(sizes["decrease"]) // 2]
+    populations = {d: Counter(g.population for s in on if side[s.id] == d for g in s.groups).most_common(1)[0][0]
+                   for d in ("increase", "decrease")}
+    assert populations["increase"] != populations["decrease"]
+    reviews = [s for s in on if s.design in ("systematic-review", "meta-analysis")]
+    assert reviews and all(set(s.includes) <= set(side) for s in reviews)
+    assert len({s.design for s in on}) == 6
+
+
+def test_the_hot_question_is_deterministic_and_leaves_the_other_studies_alone(tmp_path: Path) -> None:
+    generate(20, 3, tmp_path / "a", hot_question=30)
+    generate(20, 3, tmp_path / "b", hot_question=30)
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    assert _tree(generate(20, 4, tmp_path / "c", hot_question=30).out_dir) != _tree(tmp_path / "a")
+    plain = _tree(generate(20, 3, tmp_path / "plain").out_dir)
+    with_hot = _tree(tmp_path / "a")
+    plain_studies = {k: v for k, v in plain.items() if k.startswith("studies/")}
+    assert len(plain_studies) == 20
+    assert {k: with_hot[k] for k in plain_studies} == plain_studies
+    assert len([k for k in with_hot if k.startswith("studies/")]) == 50
+    assert _planted(tmp_path / "plain")["hot_question"] is None
+
+
+@pytest.mark.parametrize("hot_question", [1, -2, True, 2.0])
+def test_the_hot_question_needs_two_studies(hot_question: object, tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        generate(5, 1, tmp_path / "x", hot_question=hot_question)  # type: ignore[arg-type]
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_large_hot_question_is_counted_not_listed(tmp_path: Path) -> None:
+    start = time.perf_counter()
+    manifest = generate(20, 1, tmp_path / "big", hot_question=2000)
+    seconds = time.perf_counter() - start
+    assert seconds < 20, seconds
+    planted_file = manifest.out_dir / PLANTED_FILE
+    plain = generate(20, 1, tmp_path / "plain").out_dir / PLANTED_FILE
+    # The hot question adds at most the examples (~100 bytes a pair) and a few lines, not its ~10^6 pairs.
+    assert planted_file.stat().st_size - plain.stat().st_size < 2 * MAX_HOT_EXAMPLES * 110 + 2000
+    hot = _planted(manifest.out_dir)["hot_question"]
+    sides = hot["sides"]
+    assert sides["increase"]["studies"] == sides["decrease"]["studies"] == 1000
+    # Each study reports one direction, so every increase and every decrease make an opposite pair.
+    assert hot["counts"]["opposite_directions"] == sides["increase"]["findings"] * sides["decrease"]["findings"]
+    assert hot["counts"]["opposite_directions"] > 10**6
+    n = hot["findings"]
+    assert hot["counts"]["agreements"] + hot["counts"]["opposite_directions"] == hot["counts"]["comparable_pairs"]
+    assert hot["counts"]["comparable_pairs"] > math.comb(n, 2) - 2 * n  # only pairs inside one study are left out
+    examples = hot["opposite_directions"]
+    assert len(examples) == MAX_HOT_EXAMPLES and examples == sorted(examples) and all(a < b for a, b in examples)
+    assert len({a.split("/")[0] for a, _ in examples}) > 100, "examples spread over the question, not one study's"
+    assert manifest.files == len(list((manifest.out_dir / "studies").iterdir())) + 3 == 2023
+
+
+def test_the_command_line_takes_a_hot_question(tmp_path: Path) -> None:
+    completed = run_cli("synth", "--studies", "6", "--hot-question", "8", "--seed", "2", "--out", str(tmp_path / "d"))
+    assert completed.returncode == 0, completed.stderr
+    assert "of the hot question" in completed.stderr
+    assert _planted(tmp_path / "d")["hot_question"]["studies"] == 8
+    assert _tree(tmp_path / "d") == _tree(generate(6, 2, tmp_path / "e", hot_question=8).out_dir)
+    refused = run_cli("synth", "--studies", "6", "--hot-question", "1", "--out", str(tmp_path / "f"))
+    assert refused.returncode == 2 and "at least 2" in refused.stderr

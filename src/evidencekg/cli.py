@@ -494,26 +494,34 @@ def diff_command(base: str, head: str, data_dir: Path | None, fmt: str, fail_on:
 
 
 @cli.command()
-@click.option("--studies", type=click.IntRange(min=1), required=True, help="Number of studies to generate.")
+@click.option("--studies", type=click.IntRange(min=1), required=True,
+              help="Number of studies to generate (besides those of --hot-question).")
+@click.option("--hot-question", "hot_question", type=click.IntRange(min=0), default=0, metavar="M",
+              help="Add M more studies (0 for none, else at least 2) on one question, one intervention and one "
+                   "outcome: half report an increase and half a decrease, in designs, sample sizes and populations "
+                   "that differ between the sides. Its about M*M/4 disagreements are counted in planted.json, with "
+                   "examples, not listed; the other studies are the same as without it.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same files.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="Directory to write the dataset to: new, empty, or holding an earlier synthetic dataset "
                    "and nothing else (which is replaced).")
-def synth(studies: int, seed: int, out_dir: Path) -> None:
+def synth(studies: int, hot_question: int, seed: int, out_dir: Path) -> None:
     """Generate a synthetic dataset with known disagreements (listed in planted.json), for tests and benchmarks."""
     from .errors import InputError
     from .synth import generate
 
     try:
-        manifest = generate(studies, seed, out_dir)
+        manifest = generate(studies, seed, out_dir, hot_question=hot_question)
     except (FileExistsError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
         raise InputError(str(out_dir), f"cannot write the dataset: {exc.strerror or exc}") from None
+    hot = manifest.hot_question
     _say(f"wrote {plural(manifest.studies, 'study', 'studies')}, {plural(manifest.findings, 'finding')} to "
          f"{out_dir}; planted "
-         f"{len(manifest.opposite_directions)} opposite-direction and {len(manifest.effect_vs_null)} "
-         "effect-vs-null disagreements")
+         f"{manifest.opposite_direction_count} opposite-direction and {manifest.effect_vs_null_count} "
+         "effect-vs-null disagreements"
+         + (f" ({hot.disagreements} of them between the {hot.studies} studies of the hot question)" if hot else ""))
 
 
 def _export_help() -> str:

@@ -65,7 +65,7 @@ class KnowledgeGraph:
 
     @property
     def derived(self) -> Graph:
-        """Evidence relations (agreements, disagreements) derived by ``queries/derive/``."""
+        """Positions, disagreements with their facets, and questions, derived by ``queries/derive/``."""
         return self.graph("derived")
 
     @property
@@ -103,7 +103,8 @@ class KnowledgeGraph:
         }
         relations = {
             "disagreements": len(instances(EKG.Disagreement, "derived")),
-            "agreements": len(instances(EKG.Agreement, "derived")),
+            # Not derived (they grow with the square of the findings on a question): paired on demand.
+            "agreements": len(self.query("agreements").rows),
         }
         triples = {f"{layer}_triples": self.engine.count(layer) for layer in ("asserted", "inferred", "derived")}
         self._counts.update({**self.dataset.counts(), **out, **relations, **triples})

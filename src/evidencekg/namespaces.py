@@ -96,6 +96,7 @@ class EKG(DefinedNamespace):
     PlaceboArmRole: URIRef
     Population: URIRef
     PopulationFacet: URIRef
+    Position: URIRef
     PrimaryQuote: URIRef
     PublicationYearFacet: URIRef
     Question: URIRef
@@ -118,6 +119,7 @@ class EKG(DefinedNamespace):
     agreesWith: URIRef
     assumedProperty: URIRef
     citationVerified: URIRef
+    comparablePosition: URIRef
     comparatorGroup: URIRef
     comparatorRestsOnAssumption: URIRef
     comparison: URIRef
@@ -166,6 +168,9 @@ class EKG(DefinedNamespace):
     pValueUpperBound: URIRef
     population: URIRef
     populationOrBroader: URIRef
+    positionDirection: URIRef
+    positionOutcome: URIRef
+    positionTerm: URIRef
     publishedIn: URIRef
     questionOutcome: URIRef
     quote: URIRef
@@ -178,6 +183,7 @@ class EKG(DefinedNamespace):
     relationKind: URIRef
     reportedIn: URIRef
     reportedPValue: URIRef
+    reportsEffect: URIRef
     reportsFinding: URIRef
     reportsTest: URIRef
     researchQuestion: URIRef
@@ -190,6 +196,7 @@ class EKG(DefinedNamespace):
     significant: URIRef
     sourceRecord: URIRef
     synthesizesEvidenceFrom: URIRef
+    takesPosition: URIRef
     termRelation: URIRef
     testMethod: URIRef
     testedGroup: URIRef

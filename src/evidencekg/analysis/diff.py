@@ -109,7 +109,7 @@ class Facet:
 
 @dataclass(frozen=True)
 class RelationState:
-    """What the derivations made of a pair of comparable findings."""
+    """What a pair of comparable findings is: a disagreement (derived) or an agreement (paired on demand)."""
 
     kinds: tuple[str, ...]
     contrast: str
@@ -125,8 +125,6 @@ class RelationState:
         return bool(AGREEMENT_KINDS.intersection(self.kinds))
 
     def describe(self) -> str:
-        if not self.kinds:
-            return f"comparable, neither agreeing nor disagreeing ({self.contrast})"
         dependent = ", dependent evidence" if self.dependent else ""
         return f"{' + '.join(self.kinds)} ({self.contrast}{dependent})"
 
@@ -165,6 +163,10 @@ def _relations(kg: KnowledgeGraph) -> dict[Pair, RelationState]:
         kinds.setdefault(pair, [])
         if "kind" in row:
             kinds[pair].append(_slug(_local(row["kind"])))
+    for row in kg.query("agreements").records():
+        pair = (str(row["first"]), str(row["second"]))
+        rows[pair] = (_slug(_local(row["contrastKind"])), str(row["dependent"]) == "true")
+        kinds[pair] = list(AGREEMENT_KINDS)
     facets: dict[Pair, list[Facet]] = {}
     for row in kg.query(_query("facets")).records():
         pair = (str(row["first"]), str(row["second"]))

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .generator import BASE_IRI, PLANTED_FILE, SynthManifest, generate, planted_pairs
+from .generator import BASE_IRI, PLANTED_FILE, HotPlanted, SynthManifest, generate, planted_pairs
 
-__all__ = ["BASE_IRI", "PLANTED_FILE", "SynthManifest", "generate", "planted_pairs"]
+__all__ = ["BASE_IRI", "PLANTED_FILE", "HotPlanted", "SynthManifest", "generate", "planted_pairs"]

@@ -4,15 +4,18 @@
 record format (``dataset.yaml``, ``vocabulary.yaml``, ``studies/*.yaml``) and
 ``planted.json``: the opposite-direction and effect-vs-null disagreements that
 ``queries/derive/`` must find, no more and no fewer, with the traps it must not
-fall into. Everything is invented and says so: titles and quotes start with
+fall into. ``hot_question=M`` adds M studies on one question, half of them
+each way, whose pairs are too many to list: ``planted.json`` counts them
+exactly and gives a sample (:mod:`.hot`). Everything is invented and says so: titles and quotes start with
 ``SYNTHETIC``, no study has a DOI or a PMID, every study has
 ``citation_verified: false``.
 
 The package is split by idea: :mod:`.vocabulary` (the tables of
 ``vocabulary.yaml`` and the fixed vocabulary), :mod:`.planting` (how
 disagreements and traps are planted, and the rules that find them),
-:mod:`.studies` (one study record, built through the record model) and this
-module (topic clusters, the whole dataset and ``planted.json``).
+:mod:`.studies` (one study record, built through the record model), :mod:`.hot`
+(the hot question) and this module (topic clusters, the whole dataset and
+``planted.json``).
 
 >>> import tempfile, pathlib
 >>> with tempfile.TemporaryDirectory() as tmp:
@@ -34,20 +37,18 @@ from pathlib import Path
 
 from ..atomic import LOCK_FILE, locked
 from ..records.model import DatasetMetadata, Design
+from .hot import MAX_HOT_EXAMPLES, HotPlanted, HotQuestion
 from .planting import ClusterContext, Question, derive_by_cluster, derive_indexed
-from .studies import StudyHeader, StudyWriter, Tally, dump, record, write
+from .studies import StudyHeader, StudyWriter, Tally, dump, new_header, record, write
 from .vocabulary import (
     CLUSTER_SIZES,
     FINDING_COUNTS,
     FIRST_YEAR,
-    INITIALS,
-    JOURNALS,
     LAST_YEAR,
     OUTCOME_TEMPLATES,
     POPULATION_FOCUS,
     PRIMARY_DESIGNS,
     REVIEW_SHARE,
-    SYLLABLES,
     Family,
     OutcomeInstance,
     fixed_vocabulary,
@@ -55,11 +56,12 @@ from .vocabulary import (
     weighted,
 )
 
-__all__ = ["BASE_IRI", "PLANTED_FILE", "SynthManifest", "generate", "planted_pairs"]
+__all__ = ["BASE_IRI", "PLANTED_FILE", "HotPlanted", "SynthManifest", "generate", "planted_pairs"]
 
 BASE_IRI = "https://example.org/evidencekg-synth/"
 PLANTED_FILE = "planted.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 2 added ``hot_question`` (null without one): with one, the pair lists leave out its pairs."""
 MAX_TRAP_EXAMPLES = 500
 """At most this many example pairs per trap category in planted.json (the counts are always complete)."""
 
@@ -71,27 +73,43 @@ class SynthManifest:
     out_dir: Path
     seed: int
     studies: int
+    """All the studies written, the hot question's included."""
     findings: int
     groups: int
     interventions: int
     terms: int
     designs: tuple[tuple[str, int], ...]
     opposite_directions: tuple[tuple[str, str], ...]
-    """Unordered pairs of finding paths ``study-id/finding/finding-id``, each pair and the list sorted."""
+    """Unordered pairs of finding paths ``study-id/finding/finding-id``, each pair and the list sorted;
+    all of them but the hot question's (counted in :attr:`hot_question`)."""
     effect_vs_null: tuple[tuple[str, str], ...]
-    """(effect finding, null finding) pairs, sorted."""
+    """(effect finding, null finding) pairs, sorted; all of them but the hot question's."""
     comparable_pairs: int
-    """How many evidence relations 1-comparable-findings.rq must derive."""
+    """How many comparable pairs of findings the rules of queries/derive find, the hot question's included."""
     agreements: int
+    """Comparable pairs that agree, the hot question's included."""
     traps: tuple[tuple[str, int], ...]
     """Trap category → how many look-alike pairs of that kind must *not* be found."""
     files: int
+    hot_question: HotPlanted | None = None
+    """The hot question, if one was asked for: its pairs counted, with examples."""
+
+    @property
+    def opposite_direction_count(self) -> int:
+        """Opposite-direction pairs in the whole dataset."""
+        return len(self.opposite_directions) + (self.hot_question.opposite_directions if self.hot_question else 0)
+
+    @property
+    def effect_vs_null_count(self) -> int:
+        """Effect-vs-null pairs in the whole dataset."""
+        return len(self.effect_vs_null) + (self.hot_question.effect_vs_null if self.hot_question else 0)
 
     @property
     def disagreements(self) -> int:
-        """Distinct disagreeing pairs (a pair can be both opposite and effect-vs-null)."""
+        """Distinct disagreeing pairs in the whole dataset (a pair can be both opposite and effect-vs-null)."""
         pairs = {tuple(sorted(p)) for p in self.opposite_directions}
-        return len(pairs | {tuple(sorted(p)) for p in self.effect_vs_null})
+        listed = len(pairs | {tuple(sorted(p)) for p in self.effect_vs_null})
+        return listed + (self.hot_question.disagreements if self.hot_question else 0)
 
 
 # --- the dataset ------------------------------------------------------------------------------
@@ -220,17 +238,9 @@ class _Generator:
     # -- one study
 
     def _new_study(self, design: Design, year: int) -> StudyHeader:
-        rng = self.rng
         number = self.numbers[self.made]
         self.made += 1
-        authors = [self._author() for _ in range(weighted(rng, [(1, 2), (2, 3), (3, 3), (4, 3), (6, 2)]))]
-        return StudyHeader(id=f"s{number:06d}-{year}", authors=authors, year=year, journal=rng.choice(JOURNALS),
-                           design=design)
-
-    def _author(self) -> str:
-        rng = self.rng
-        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 3))))
-        return f"{name.capitalize()} {rng.choice(INITIALS)}"
+        return new_header(self.rng, number, design, year)
 
     def _study(self, cluster: ClusterContext, question: Question, design: Design, role: str) -> tuple[str, int]:
         rng = self.rng
@@ -249,6 +259,25 @@ class _Generator:
             raise AssertionError(f"{header.id} has no sample size")
         return header.id, header.sample_size
 
+    def hot_question(self, studies: int) -> HotPlanted:
+        """Add ``studies`` studies on one question, after the clusters and numbered after them."""
+        # A generator of its own, so the rest of the dataset is the same with or without a hot question.
+        rng = random.Random(f"evidencekg.synth hot question {self.seed}")
+        # A fresh outcome instance, made after every cluster took its own: no cluster shares its terms.
+        instance = self.instances[self._new_instance(rng.randrange(len(OUTCOME_TEMPLATES)))]
+        tally = Tally(self.tally.studies_dir, clusters=[[]])
+        hot = HotQuestion(rng, self.vocab, self.families, instance, tally, len(self.tally.clusters)).write(
+            studies, self.n + 1)
+        self.made += studies
+        self.tally.groups += tally.groups
+        self.tally.interventions += tally.interventions
+        for design, count in tally.designs.items():
+            self.tally.designs[design] = self.tally.designs.get(design, 0) + count
+        anc, outcome = self.vocab.anc, hot.outcome
+        if any(f.outcome in anc[outcome] or outcome in anc[f.outcome] for f in self.tally.findings):
+            raise AssertionError("a finding outside the hot question shares its outcome")  # pragma: no cover
+        return hot
+
     def _review(self, cluster: ClusterContext, question: Question, included: list[tuple[str, int]]) -> None:
         rng = self.rng
         years = [int(s.rsplit("-", 1)[1]) for s, _ in included]
@@ -259,8 +288,13 @@ class _Generator:
         writer.finish()
 
 
-def generate(studies: int, seed: int, out_dir: Path) -> SynthManifest:
+def generate(studies: int, seed: int, out_dir: Path, *, hot_question: int = 0) -> SynthManifest:
     """Write a synthetic dataset of ``studies`` studies to ``out_dir``, the same bytes for the same arguments.
+
+    ``hot_question`` adds that many more studies (0, or at least 2) on one question: one intervention term and
+    one outcome, half of the studies reporting an increase and half a decrease (see :mod:`.hot`). The other
+    studies are the same with or without it. ``planted.json`` then counts the hot question's pairs and lists
+    only examples of them.
 
     ``out_dir`` must not exist, be empty, or hold exactly an earlier output of this function and nothing
     else (its files are then replaced, never merged; ``planted.json`` last). Anything else raises
@@ -272,6 +306,9 @@ def generate(studies: int, seed: int, out_dir: Path) -> SynthManifest:
         raise ValueError(f"studies must be a whole number, at least 1, not {studies!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"seed must be a whole number, not {seed!r}")
+    if isinstance(hot_question, bool) or not isinstance(hot_question, int) or hot_question < 0 or hot_question == 1:
+        raise ValueError(f"hot_question must be 0 (none) or a whole number of studies, at least 2 (two can "
+                         f"disagree), not {hot_question!r}")
     out_dir = Path(out_dir)
     if out_dir.is_symlink() or out_dir.exists():
         if not out_dir.is_dir():
@@ -284,7 +321,7 @@ def generate(studies: int, seed: int, out_dir: Path) -> SynthManifest:
             earlier = _earlier_output(out_dir)  # again, now that no other run of ours can change it
             staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out_dir))
             try:
-                manifest = _write(studies, seed, staging, out_dir)
+                manifest = _write(studies, seed, staging, out_dir, hot_question)
                 _install(staging, out_dir, earlier)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -296,11 +333,13 @@ def generate(studies: int, seed: int, out_dir: Path) -> SynthManifest:
     return manifest
 
 
-def _write(studies: int, seed: int, staging: Path, out_dir: Path) -> SynthManifest:
+def _write(studies: int, seed: int, staging: Path, out_dir: Path, hot_studies: int) -> SynthManifest:
     """Generate the dataset into ``staging``; the manifest names ``out_dir``, where it will be moved."""
     (staging / "studies").mkdir()
     gen = _Generator(studies, seed, staging / "studies")
     gen.run()
+    hot = gen.hot_question(hot_studies) if hot_studies else None
+    studies += hot_studies
     if gen.made != studies:  # pragma: no cover - guards the exact count
         raise AssertionError(f"generated {gen.made} studies, not {studies}")
 
@@ -315,28 +354,34 @@ def _write(studies: int, seed: int, staging: Path, out_dir: Path) -> SynthManife
     opposite_list = sorted(opposite)
     effect_null_list = sorted(effect_null)
 
+    on_hot = f", {hot_studies} of them on one hot question" if hot else ""
     metadata = DatasetMetadata(
-        title=f"SYNTHETIC TEST DATA: evidencekg generated dataset ({studies} studies, seed {seed})",
+        title=f"SYNTHETIC TEST DATA: evidencekg generated dataset ({studies} studies{on_hot}, seed {seed})",
         description=(
             "Synthetic dataset generated by evidencekg.synth. Every study, author, journal, number and quote "
             "is invented; none of it describes real research, and it must never be cited or used as evidence. "
             "No study has a DOI or PMID and every study has citation_verified: false. The disagreements the "
-            "derivation queries must find are listed in planted.json, known by construction."),
+            "derivation queries must find are listed in planted.json, known by construction."
+            + (" The pairs of the hot question are too many to list: planted.json counts them, with examples."
+               if hot else "")),
         question="SYNTHETIC: do the generated studies agree? (a test dataset with planted disagreements)",
         base_iri=BASE_IRI,
         license="CC0-1.0",
     )
+    findings = len(tally.findings) + (hot.findings if hot else 0)
+    comparable += hot.comparable_pairs if hot else 0
+    agreements += hot.agreements if hot else 0
     counts = {
         "studies": studies,
-        "findings": len(tally.findings),
+        "findings": findings,
         "groups": tally.groups,
         "interventions": tally.interventions,
         "terms": gen.vocab.count(),
         "comparable_pairs": comparable,
         "agreements": agreements,
-        "opposite_directions": len(opposite_list),
-        "effect_vs_null": len(effect_null_list),
-        "disagreements": len(opposite | {(min(p), max(p)) for p in effect_null}),
+        "opposite_directions": len(opposite_list) + (hot.opposite_directions if hot else 0),
+        "effect_vs_null": len(effect_null_list) + (hot.effect_vs_null if hot else 0),
+        "disagreements": len(opposite | {(min(p), max(p)) for p in effect_null}) + (hot.disagreements if hot else 0),
         "traps": {name: len(pairs) for name, pairs in traps.items()},
     }
     planted = {
@@ -347,12 +392,16 @@ def _write(studies: int, seed: int, staging: Path, out_dir: Path) -> SynthManife
         "base_iri": BASE_IRI,
         "note": ("SYNTHETIC. Pairs are 'study-id/finding/finding-id'. opposite_directions: unordered pairs, "
                  "each sorted; effect_vs_null: [effect, null]; traps: look-alike pairs that must not be found "
-                 f"(at most {MAX_TRAP_EXAMPLES} examples per category; counts are complete)."),
+                 f"(at most {MAX_TRAP_EXAMPLES} examples per category; counts are complete). counts are of the "
+                 "whole dataset; the pair lists hold every pair except those of hot_question (if not null), "
+                 "whose pairs are counted in hot_question.counts, with at most "
+                 f"{MAX_HOT_EXAMPLES} examples per kind."),
         "counts": counts,
         "designs": dict(design_counts),
         "opposite_directions": [list(p) for p in opposite_list],
         "effect_vs_null": [list(p) for p in effect_null_list],
         "traps": {name: [list(p) for p in pairs[:MAX_TRAP_EXAMPLES]] for name, pairs in traps.items()},
+        "hot_question": hot.record() if hot else None,
     }
     write(staging / "dataset.yaml", dump(record(metadata)))
     write(staging / "vocabulary.yaml", dump(gen.vocab.record()))
@@ -361,7 +410,7 @@ def _write(studies: int, seed: int, staging: Path, out_dir: Path) -> SynthManife
         out_dir=out_dir,
         seed=seed,
         studies=studies,
-        findings=len(tally.findings),
+        findings=findings,
         groups=tally.groups,
         interventions=tally.interventions,
         terms=gen.vocab.count(),
@@ -372,6 +421,7 @@ def _write(studies: int, seed: int, staging: Path, out_dir: Path) -> SynthManife
         agreements=agreements,
         traps=tuple((name, len(pairs)) for name, pairs in traps.items()),
         files=3 + studies,
+        hot_question=hot,
     )
 
 
@@ -452,6 +502,10 @@ def _install(staging: Path, out_dir: Path, earlier: list[str]) -> None:
 
 
 def planted_pairs(path: Path | str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """(opposite-direction pairs, (effect, null) pairs) read back from a ``planted.json``."""
+    """(opposite-direction pairs, (effect, null) pairs) read back from a ``planted.json``.
+
+    Every pair of the dataset, except those of its hot question if it has one: ``hot_question`` in the file
+    counts those, with examples.
+    """
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return ({(a, b) for a, b in data["opposite_directions"]}, {(a, b) for a, b in data["effect_vs_null"]})

@@ -28,8 +28,8 @@ case groups with an unrelated condition, comparators that have the condition,
 and different contrast kinds on the same outcome.
 
 ``planted.json`` is then computed from the generated records by the rules of
-``queries/derive/1-comparable-findings.rq`` and ``2-disagreements.rq``,
-re-implemented here over the generator's own structures (not by running the
+``queries/derive/`` (positions, comparable positions, disagreements),
+re-implemented here pair by pair over the generator's own structures (not by running the
 queries), once over the whole dataset through an index and once cluster by
 cluster; the two must agree, which checks the isolation of the clusters.
 """

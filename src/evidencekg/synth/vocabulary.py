@@ -88,6 +88,8 @@ REVIEW_SHARE: float = _DATA["review_share"]
 CLUSTER_SIZES: Weighted[int] = _weights(_DATA["cluster_sizes"])
 FINDING_COUNTS: Weighted[int] = _weights(_DATA["finding_counts"])
 SCENARIOS: dict[str, Weighted[str]] = {kind: _weights(table) for kind, table in _DATA["scenarios"].items()}
+HOT_QUESTION_DESIGNS: dict[str, Weighted[Design]] = {
+    side: _weights(table) for side, table in _DATA["hot_question_designs"].items()}
 FIRST_YEAR: int = _DATA["years"]["first"]
 LAST_YEAR: int = _DATA["years"]["last"]
 JOURNALS: list[str] = _DATA["journals"]

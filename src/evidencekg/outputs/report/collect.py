@@ -250,7 +250,7 @@ def collect(kg: KnowledgeGraph) -> ReportData:
         license=meta.license or "",
         counts=summary,
         disagreements=shown,
-        agreements=agreements(evidence_relations, findings),
+        agreements=agreements(kg, findings),
         studies=tuple(studies),
         overview=tuple(overview),
         outcomes=outcomes,

@@ -128,13 +128,9 @@ def disagreements(kg: KnowledgeGraph, label: Labels, relations: Mapping[Node, Ma
     return tuple(views)
 
 
-def agreements(relations: Mapping[Node, Mapping[str, set[Node]]],
-                findings: Mapping[URIRef, FindingView]) -> tuple[tuple[URIRef, URIRef], ...]:
-    pairs = set()
-    for values in relations.values():
-        if EKG.Agreement not in values["type"]:
-            continue
-        ends = sorted((f for f in values["finding"] if f in findings), key=str)
-        if len(ends) == 2:
-            pairs.add((URIRef(str(ends[0])), URIRef(str(ends[1]))))
+def agreements(kg: KnowledgeGraph, findings: Mapping[URIRef, FindingView]) -> tuple[tuple[URIRef, URIRef], ...]:
+    """The agreeing pairs of shown findings, paired on demand by the ``agreements`` query."""
+    pairs = {(URIRef(str(row["first"])), URIRef(str(row["second"])))
+             for row in kg.query("agreements").records()
+             if row["first"] in findings and row["second"] in findings}
     return tuple(sorted(pairs, key=lambda p: (str(p[0]), str(p[1]))))
