@@ -88,8 +88,8 @@ class Engine(Selects, Protocol):
         ...
 
     def select(self, query: NamedQuery, bindings: Mapping[str, Node] | None = None, *,
-               allow_service: bool = False) -> QueryResult:
-        """Rows of a SELECT query over the union of the layers, with ``bindings`` bound."""
+               allow_service: bool = False, layers: Sequence[str] | None = None) -> QueryResult:
+        """Rows of a SELECT query over the union of the layers (or of ``layers`` only), with ``bindings`` bound."""
         ...
 
     def triples(self, layer: str) -> Iterator[Triple]:

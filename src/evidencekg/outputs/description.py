@@ -17,15 +17,17 @@ True
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS
+from rdflib.term import Node
 
 from ..namespaces import EKG, FOAF, ONTOLOGY_IRI, PREFIXES, SPDX, VOID
 from ..rdf.build import base_iri, license_iri
+from ..resources import queries_dir
+from ..sparql.named import read_query
 
 if TYPE_CHECKING:
     from ..knowledge_graph import KnowledgeGraph
@@ -81,36 +83,39 @@ def dataset_description(kg: KnowledgeGraph, files: Mapping[str, bytes], modified
 
 
 def _statistics(graph: Graph, dataset: URIRef, kg: KnowledgeGraph) -> None:
-    """VoID's counts over the data layers, as one graph: triples, subjects, objects, classes, properties."""
-    triples: set[tuple[object, object, object]] = set()
-    for layer in DATA_LAYERS:
-        triples.update(kg.engine.triples(layer))
-    properties = Counter(str(p) for _, p, _ in triples)
-    members: dict[str, set[object]] = {}
-    for s, p, o in triples:
-        if p == RDF.type:
-            members.setdefault(str(o), set()).add(s)
+    """VoID's counts over the data layers, as one graph: triples, subjects, objects, classes, properties.
+
+    Counted by the engine (``queries/description/``) over those layers alone, never by copying them out.
+    """
+    totals = _rows(kg, "statistics")[0]
+    properties = {str(row["property"]): int(str(row["triples"])) for row in _rows(kg, "properties")}
+    classes = {str(row["class"]): int(str(row["entities"])) for row in _rows(kg, "classes")}
     counts = {
-        VOID.triples: len(triples),
-        VOID.distinctSubjects: len({s for s, _, _ in triples}),
-        VOID.distinctObjects: len({o for _, _, o in triples}),
-        VOID.entities: len({s for s, _, _ in triples if isinstance(s, URIRef)}),
+        VOID.triples: int(str(totals["triples"])),
+        VOID.distinctSubjects: int(str(totals["subjects"])),
+        VOID.distinctObjects: int(str(totals["objects"])),
+        VOID.entities: int(str(totals["entities"])),
         VOID.properties: len(properties),
-        VOID.classes: len(members),
+        VOID.classes: len(classes),
     }
     for predicate, count in counts.items():
         graph.add((dataset, predicate, Literal(count)))
     # Partitions are blank nodes labelled by position in IRI order, so the file is the same from run to run.
-    for index, cls in enumerate(sorted(members)):
+    for index, cls in enumerate(sorted(classes)):
         partition = BNode(f"class{index}")
         graph.add((dataset, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], URIRef(cls)))
-        graph.add((partition, VOID.entities, Literal(len(members[cls]))))
+        graph.add((partition, VOID.entities, Literal(classes[cls])))
     for index, prop in enumerate(sorted(properties)):
         partition = BNode(f"property{index}")
         graph.add((dataset, VOID.propertyPartition, partition))
         graph.add((partition, VOID.property, URIRef(prop)))
         graph.add((partition, VOID.triples, Literal(properties[prop])))
+
+
+def _rows(kg: KnowledgeGraph, name: str) -> list[dict[str, Node]]:
+    query = read_query(queries_dir() / "description" / f"{name}.rq", f"description/{name}")
+    return kg.engine.select(query, layers=DATA_LAYERS).records()
 
 
 def _distribution(graph: Graph, dataset: URIRef, name: str, content: bytes, licence: URIRef | None) -> None:

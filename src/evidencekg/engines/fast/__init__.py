@@ -123,7 +123,7 @@ class FastEngine:
             return validate_graphs([self.triples(layer) for layer in LAYERS], shapes=shapes, source=source)
 
     def select(self, query: NamedQuery, bindings: Mapping[str, Node] | None = None, *,
-               allow_service: bool = False) -> QueryResult:
+               allow_service: bool = False, layers: Sequence[str] | None = None) -> QueryResult:
         import pyoxigraph
 
         def rows(found: object) -> QueryResult:
@@ -135,13 +135,20 @@ class FastEngine:
                 for solution in found))
 
         refuse_service(query.parsed, str(query.path), allow_service=allow_service)
-        return self._evaluate(query, with_values(query, bindings or {}), rows)
+        graphs = None if layers is None else [self._graph_nodes[layer] for layer in layers]
+        return self._evaluate(query, with_values(query, bindings or {}), rows, graphs)
 
-    def _evaluate(self, query: NamedQuery, text: str, read: Callable[[object], T]) -> T:
-        """``read`` of the query's result, both in one thread: oxigraph's results stay in the thread that made them."""
+    def _evaluate(self, query: NamedQuery, text: str, read: Callable[[object], T],
+                  graphs: list[Any] | None = None) -> T:
+        """``read`` of the query's result, both in one thread: oxigraph's results stay in the thread that made them.
+
+        The default graph is the union of every layer, or of ``graphs`` when given.
+        """
 
         def evaluate() -> T:
             try:
+                if graphs is not None:
+                    return read(self.store.query(text, prefixes=dict(PREFIXES), default_graph=graphs))
                 return read(self.store.query(text, prefixes=dict(PREFIXES), use_default_graph_as_union=True))
             except (SyntaxError, OSError, ValueError, RuntimeError) as exc:
                 raise QueryError(f"{query.path}: query failed: {exc}") from None

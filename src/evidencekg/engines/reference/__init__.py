@@ -88,7 +88,7 @@ class ReferenceEngine:
         return validate_graphs([self._graphs[layer] for layer in LAYERS], shapes=shapes, source=source)
 
     def select(self, query: NamedQuery, bindings: Mapping[str, Node] | None = None, *,
-               allow_service: bool = False) -> QueryResult:
+               allow_service: bool = False, layers: Sequence[str] | None = None) -> QueryResult:
         refuse_service(query.parsed, str(query.path), allow_service=allow_service)
         check_bindings(query, bindings or {})
         # rdflib types bound values as Identifier; the Nodes bound are its terms (URIRef, Literal), all Identifiers.
@@ -101,7 +101,8 @@ class ReferenceEngine:
 
         def evaluate() -> QueryResult:
             try:
-                result = self._union.query(query.prepared, initBindings=initial)
+                graph = self._union if layers is None else self._merged(layers)
+                result = graph.query(query.prepared, initBindings=initial)
                 if result.type != "SELECT":
                     raise QueryError(f"{query.path}: only SELECT queries produce rows (this is {result.type})")
                 variables = tuple(str(v) for v in result.vars or ())
@@ -118,8 +119,11 @@ class ReferenceEngine:
     @cached_property
     def _union(self) -> Graph:
         # Queries see every layer at once; kept up to date by derive().
+        return self._merged(LAYERS)
+
+    def _merged(self, layers: Sequence[str]) -> Graph:
         merged = new_graph()
-        for layer in LAYERS:
+        for layer in layers:
             merged.addN((s, p, o, merged) for s, p, o in self._graphs[layer])
         return merged
 
