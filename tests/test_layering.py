@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "evidencekg"
 
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "namespaces", "resources"}),
-    frozenset({"offline", "atomic"}),
+    frozenset({"offline", "atomic", "progress"}),
     frozenset({"records"}),
     frozenset({"rdf"}),
     frozenset({"sparql"}),

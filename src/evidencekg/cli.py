@@ -3,6 +3,7 @@
 Exit codes: 0 success (and the graph conforms), 1 SHACL violations (or
 warnings with ``--strict``), 2 bad input or usage, 3 an internal error.
 Results go to stdout; progress and messages go to stderr, so output can be piped.
+Progress is shown only when stderr is a terminal (:mod:`evidencekg.progress`).
 Heavy libraries are imported inside the commands, keeping ``--help`` fast.
 """
 
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .errors import plural, printable
+from .progress import NO_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from .knowledge_graph import KnowledgeGraph
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 QUERY_FORMATS = ("table", "json", "csv", "tsv")
 MAX_ERRORS_SHOWN = 100
+CONTRADICTIONS_SHOWN = 10
+"""Contradiction blocks ``build`` prints; ``evidencekg contradictions`` lists every one."""
 
 
 def _say(message: str = "") -> None:
@@ -77,7 +81,7 @@ def _store_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-def _build(data_dir: Path | None) -> KnowledgeGraph:
+def _build(data_dir: Path | None, progress: Progress = NO_PROGRESS) -> KnowledgeGraph:
     """The built graph of ``--data``: built now, or opened from ``--store`` where the command has one."""
     from .pipeline import build_graph
     from .resources import bundled_data_dir
@@ -86,8 +90,9 @@ def _build(data_dir: Path | None) -> KnowledgeGraph:
     if store_dir is not None:
         from .outputs.store import open_knowledge_graph
 
-        return open_knowledge_graph(store_dir, data_dir or bundled_data_dir())
-    return build_graph(data_dir or bundled_data_dir(), engine=_engine())
+        with progress.stage("opening the store"):
+            return open_knowledge_graph(store_dir, data_dir or bundled_data_dir())
+    return build_graph(data_dir or bundled_data_dir(), engine=_engine(), progress=progress)
 
 
 def _open_store(store_dir: Path, data_dir: Path | None) -> StoredGraph:
@@ -120,11 +125,29 @@ def _verdict(report: ValidationReport) -> str:
     return f"SHACL: {state} ({shown}{'; ' + ', '.join(accepted) if accepted else ''})"
 
 
-def _explanations(kg: KnowledgeGraph) -> dict[str, list[str]]:
-    """Disagreement IRI → one line per facet on which its findings differ."""
+def _explanations(kg: KnowledgeGraph, relations: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Disagreement IRI → one line per facet on which its findings differ (of ``relations`` only, if given)."""
     from .analysis.explanations import explanations
 
-    return explanations(kg)
+    return explanations(kg, relations)
+
+
+def _contradictions_shown(kg: KnowledgeGraph, see_all: str) -> tuple[str, int]:
+    """The first :data:`CONTRADICTIONS_SHOWN` contradiction blocks and how many there are in all.
+
+    A large dataset has thousands, which would bury everything else ``build`` says: the rest are
+    counted, with the command that lists them, and only the blocks shown are explained.
+    """
+    from .sparql.results import QueryResult
+
+    result = kg.query("contradictions")
+    shown = QueryResult(result.variables, result.rows[:CONTRADICTIONS_SHOWN])
+    relations = [str(record["relation"]) for record in shown.records() if "relation" in record]
+    text = _contradiction_blocks(shown, _explanations(kg, relations))
+    if len(result) > len(shown):
+        text += (f"\n… and {plural(len(result) - len(shown), 'more contradiction')} ({len(result)} in all): "
+                 f"`{see_all}` lists every one, `{see_all} --format json` with every field.\n")
+    return text, len(result)
 
 
 def _contradiction_blocks(result: QueryResult, explanations: dict[str, list[str]] | None = None) -> str:
@@ -202,33 +225,47 @@ def _engine() -> str:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
               show_default=True, help="Directory to write the graphs to.")
 @click.option("--quiet", "-q", is_flag=True,
-              help="Print only errors and violations: no counts, no list of contradictions (for scripts and CI).")
+              help="Print only errors and violations: no progress, no counts, no list of contradictions "
+                   "(for scripts and CI).")
 @click.option("--store", "store_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Also keep the graph in an on-disk Oxigraph store here, for query --store and serve.")
 def build(data_dir: Path | None, out_dir: Path, quiet: bool, store_dir: Path | None) -> None:
     """Build the graph (records → RDF → OWL RL), validate it, list contradictions, write the graphs."""
+    import shlex
+
     from .atomic import write_files
     from .outputs.files import render_outputs
     from .pipeline import validate
 
-    kg = _build(data_dir)
-    report = validate(kg).report
+    progress = Progress.for_terminal(quiet=quiet)
+    kg = _build(data_dir, progress)
+    report = validate(kg, progress=progress).report
+    contradictions = ""
     if not quiet:
-        _say(_counts_line(kg))
+        see_all = shlex.join(["evidencekg", "contradictions", *(["--data", str(data_dir)] if data_dir else []),
+                              *(["--store", str(store_dir)] if store_dir else [])])
+        with progress.stage("queries") as stage:
+            counts = _counts_line(kg)
+            contradictions, found = _contradictions_shown(kg, see_all)
+            stage.done(plural(found, "contradiction"))
+        _say(counts)
         _say_fallbacks(kg)
     if not quiet or not report.conforms:
         _say(_verdict(report))
     for result in report.violations:
         _say(f"  {result}")
-    written = write_files(render_outputs(kg), out_dir)
+    with progress.stage("writing outputs") as stage:
+        written = write_files(render_outputs(kg), out_dir)
+        stage.done(plural(len(written), "file"))
     if store_dir is not None:
         from .outputs.store import write_store
 
-        written.append(write_store(kg, store_dir))
+        with progress.stage("writing the store"):
+            written.append(write_store(kg, store_dir))
     if not quiet:
         _say("wrote: " + ", ".join(str(p) for p in written))
         click.echo("\nContradictions (opposite directions, same outcome and contrast, different studies):\n")
-        click.echo(_contradiction_blocks(kg.query("contradictions"), _explanations(kg)), nl=False)
+        click.echo(contradictions, nl=False)
     if not report.conforms:
         sys.exit(EXIT_VIOLATIONS)
 
@@ -272,7 +309,7 @@ def validate(paths: tuple[Path, ...], data_dir: Path | None, shape_files: tuple[
     baseline = read_baseline(baseline_file) if baseline_file else None
     with time_limit(timeout):
         checked = validate_target(targets, engine=_engine(), shapes=list(shape_files) or None, cache=cache_dir,
-                                  baseline=baseline, report_refused=fmt != "text")
+                                  baseline=baseline, report_refused=fmt != "text", progress=Progress.for_terminal())
     if new_baseline is not None and not checked.errors:
         checked = replace(checked, report=compare_with_baseline(checked.report,
                                                                 write_baseline(checked.report, new_baseline)))
@@ -450,7 +487,10 @@ def report(data_dir: Path | None, out_dir: Path) -> None:
     """Write a self-contained HTML report (with an evidence map) and its Markdown version."""
     from .outputs.report import write_report
 
-    written = write_report(_build(data_dir), out_dir)
+    progress = Progress.for_terminal()
+    kg = _build(data_dir, progress)
+    with progress.stage("writing the report"):
+        written = write_report(kg, out_dir)
     _say("wrote: " + ", ".join(str(p) for p in written))
 
 
@@ -598,7 +638,10 @@ def export_command(fmt: str | None, data_dir: Path | None, out_path: Path | None
         return
     if fmt is None:
         raise click.UsageError(f"give a FORMAT: {', '.join(_export_formats())} (--list says what each writes)")
-    written = export(_build(data_dir), fmt, out_path)
+    progress = Progress.for_terminal()
+    kg = _build(data_dir, progress)
+    with progress.stage(f"exporting {fmt}"):
+        written = export(kg, fmt, out_path)
     _say("wrote: " + ", ".join(str(p) for p in written))
 
 

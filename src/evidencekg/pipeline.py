@@ -23,11 +23,12 @@ from rdflib.term import Node
 
 from .atomic import write_files
 from .engines import Engine, open_engine
-from .errors import InputError, InputErrors
+from .errors import InputError, InputErrors, plural
 from .knowledge_graph import KnowledgeGraph
 from .namespaces import EKG, PREFIXES
 from .offline import offline
 from .outputs.files import render_outputs
+from .progress import NO_PROGRESS, Progress
 from .rdf.build import BuiltGraph, base_iri, to_rdf
 from .rdf.graphs import RDF_FORMATS, read_rdf
 from .rdf.ontology import graph_names, ontology_triples
@@ -58,12 +59,13 @@ class GraphBuild:
     """One build of a knowledge graph, stage by stage, in the only order there is.
 
     :func:`build_graph` runs :meth:`stages` one after the other; the benchmark runs the same
-    stages and times each (``bench/worker.py``).
+    stages and times each (``bench/worker.py``). Each stage reports itself to ``progress``.
     """
 
     def __init__(self, data_dir: Path | str, *, engine: str = "fast", only: Collection[Path] | None = None,
-                 elsewhere: Collection[str] = ()) -> None:
+                 elsewhere: Collection[str] = (), progress: Progress = NO_PROGRESS) -> None:
         self.data_dir, self.engine_name, self.only, self.elsewhere = Path(data_dir), engine, only, elsewhere
+        self.progress = progress
         self.dataset: Dataset | None = None
         self.built: BuiltGraph | None = None
         self.engine: Engine | None = None
@@ -74,31 +76,47 @@ class GraphBuild:
                 ("derive", self.derive))
 
     def load(self) -> Dataset:
-        self.dataset = validate_records(read_records(self.data_dir, self.only), self.elsewhere)
+        with self.progress.stage("reading records") as stage:
+            self.dataset = dataset = validate_records(read_records(self.data_dir, self.only), self.elsewhere)
+            stage.done(lambda: f"{plural(len(dataset.studies), 'study', 'studies')}, "
+                               f"{plural(sum(len(s.findings) for s in dataset.studies), 'finding')}")
         return self.dataset
 
     def rdf(self) -> BuiltGraph:
         assert self.dataset is not None
-        self.built = to_rdf(self.dataset)
+        with self.progress.stage("building RDF") as stage:
+            self.built = built = to_rdf(self.dataset)
+            stage.done(lambda: plural(len(built.triples), "asserted triple"))
         return self.built
 
     def store(self) -> Engine:
         assert self.dataset is not None and self.built is not None
-        self.engine = open_engine(self.engine_name, graph_names(base_iri(self.dataset)),
-                                  {**PREFIXES, **dict(self.built.namespaces)})
-        self.engine.load("asserted", self.built.triples)
-        self.engine.load("ontology", ontology_triples())
+        with self.progress.stage("loading the store") as stage:
+            self.engine = open_engine(self.engine_name, graph_names(base_iri(self.dataset)),
+                                      {**PREFIXES, **dict(self.built.namespaces)})
+            self.engine.load("asserted", self.built.triples)
+            self.engine.load("ontology", ontology_triples())
+            stage.done(f"{self.engine.name} engine")
         return self.engine
 
     def infer(self) -> Engine:
         assert self.engine is not None
-        self.engine.infer()
-        return self.engine
+        engine = self.engine
+        with self.progress.stage("inference (OWL 2 RL)") as stage:
+            engine.infer()
+            stage.done(lambda: plural(engine.count("inferred"), "inferred triple"))
+        return engine
 
     def derive(self) -> Engine:
         assert self.engine is not None
-        self.engine.derive(derivation_queries())
-        return self.engine
+        engine, queries = self.engine, derivation_queries()
+        with self.progress.stage("deriving evidence relations", total=len(queries)) as stage:
+            # One query at a time, so the bar moves: each still sees what the earlier ones derived.
+            for named in queries:
+                engine.derive([named])
+                stage.advance()
+            stage.done(lambda: plural(engine.count("derived"), "derived triple"))
+        return engine
 
     def result(self) -> KnowledgeGraph:
         """The graph the stages built; checks that no record was dropped on the way."""
@@ -112,15 +130,16 @@ class GraphBuild:
 
 
 def build_graph(data_dir: Path | str, *, engine: str = "fast", only: Collection[Path] | None = None,
-                elsewhere: Collection[str] = ()) -> KnowledgeGraph:
+                elsewhere: Collection[str] = (), progress: Progress = NO_PROGRESS) -> KnowledgeGraph:
     """Records → validated model → asserted graph → inferred graph → derived relations, without touching the network.
 
     ``engine="fast"`` (the default) keeps the graph in pyoxigraph and infers with rules compiled from
     the ontology; ``"reference"`` uses rdflib and owlrl. Both give the same triples (tests/test_engines.py).
     ``only`` restricts the build to some study files, and ``elsewhere`` names the dataset's other
     studies, which then count as present (incremental validation builds such a part of a dataset).
+    ``progress`` (default: none) is told each stage as it runs.
     """
-    build = GraphBuild(data_dir, engine=engine, only=only, elsewhere=elsewhere)
+    build = GraphBuild(data_dir, engine=engine, only=only, elsewhere=elsewhere, progress=progress)
     with offline():
         for _name, run in build.stages():
             run()
@@ -129,7 +148,8 @@ def build_graph(data_dir: Path | str, *, engine: str = "fast", only: Collection[
 
 def validate(target: KnowledgeGraph | Path | str | Sequence[Path | str] = (), *, engine: str = "fast",
              shapes: Graph | Sequence[Path] | None = None, cache: Path | str | None = None,
-             baseline: Baseline | None = None, report_refused: bool = False) -> CheckedInput:
+             baseline: Baseline | None = None, report_refused: bool = False,
+             progress: Progress = NO_PROGRESS) -> CheckedInput:
     """SHACL validation of a built graph, a dataset directory, record files of one dataset, or RDF files.
 
     Everything is built as ``evidencekg build`` builds it (inference and derivations included). For
@@ -141,10 +161,11 @@ def validate(target: KnowledgeGraph | Path | str | Sequence[Path | str] = (), *,
     With a ``baseline`` (:func:`~evidencekg.validation.read_baseline`) the results it holds are marked
     unchanged and no longer fail. Input the loader refuses raises :class:`InputErrors`, or with
     ``report_refused`` comes back as a report whose results are the errors (``CheckedInput.errors``).
+    ``progress`` (default: none) is told each stage as it runs.
     """
     try:
         extra = shapes if shapes is None or isinstance(shapes, Graph) else load_shapes(shapes)
-        checked = _validate(target, engine, extra, cache)
+        checked = _validate(target, engine, extra, cache, progress)
     except (InputError, InputErrors) as exc:
         if not report_refused or isinstance(target, KnowledgeGraph):
             raise
@@ -168,9 +189,9 @@ def _records_root(target: Path | str | Sequence[Path | str]) -> Path | None:
 
 
 def _validate(target: KnowledgeGraph | Path | str | Sequence[Path | str], engine: str, shapes: Graph | None,
-              cache: Path | str | None) -> CheckedInput:
+              cache: Path | str | None, progress: Progress = NO_PROGRESS) -> CheckedInput:
     if isinstance(target, KnowledgeGraph):
-        return _checked_graph(target, shapes)
+        return _checked_graph(target, shapes, progress)
     paths = [Path(target)] if isinstance(target, (str, Path)) else [Path(p) for p in target]
     if cache is not None:
         from .analysis.incremental import validate_incremental
@@ -180,8 +201,8 @@ def _validate(target: KnowledgeGraph | Path | str | Sequence[Path | str], engine
         root = paths[0] if paths else bundled_data_dir()
         return validate_incremental(root, Path(cache), shapes,
                                     build=lambda only, elsewhere: build_graph(root, engine=engine, only=only,
-                                                                              elsewhere=elsewhere),
-                                    check=lambda kg: _checked_graph(kg, shapes).report)
+                                                                              elsewhere=elsewhere, progress=progress),
+                                    check=lambda kg: _checked_graph(kg, shapes, progress).report)
     rdf_files = [p for p in paths if p.suffix.lower() in RDF_FORMATS]
     record_files = [p for p in paths if p.suffix.lower() in RECORD_SUFFIXES]
     directories = [p for p in paths if p not in rdf_files and p not in record_files]
@@ -189,15 +210,18 @@ def _validate(target: KnowledgeGraph | Path | str | Sequence[Path | str], engine
     if kinds > 1 or len(directories) > 1:
         raise InputError(str(paths[0]), "validate one dataset directory, record files of one dataset, or RDF files")
     if rdf_files:
-        return _checked_rdf(rdf_files, shapes, engine)
+        return _checked_rdf(rdf_files, shapes, engine, progress)
     if record_files:
-        return _checked_records(record_files, shapes, engine)
-    return _checked_graph(build_graph(directories[0] if directories else bundled_data_dir(), engine=engine), shapes)
+        return _checked_records(record_files, shapes, engine, progress)
+    return _checked_graph(build_graph(directories[0] if directories else bundled_data_dir(), engine=engine,
+                                      progress=progress), shapes, progress)
 
 
-def _checked_graph(kg: KnowledgeGraph, shapes: Graph | None) -> CheckedInput:
-    with offline():
+def _checked_graph(kg: KnowledgeGraph, shapes: Graph | None, progress: Progress = NO_PROGRESS) -> CheckedInput:
+    with offline(), progress.stage("SHACL validation") as stage:
         report = kg.engine.validate(shapes, kg.built)
+        stage.done(lambda: ", ".join(plural(report.counts()[kind], kind.removesuffix("s"))
+                                     for kind in ("violations", "warnings", "notes")))
     counts = kg.counts()
     names = sorted([*kg.dataset.dataset_files(), *(r.path for r in kg.dataset.study_records.values())])
     return CheckedInput(report, len(names), counts["studies"], counts["findings"], tuple(names),
@@ -208,15 +232,20 @@ def _fallbacks(engine: Engine) -> tuple[str, ...]:
     return tuple(f"engine {engine.name}: {fallback}" for fallback in engine.fallbacks)
 
 
-def _checked_rdf(files: Sequence[Path], shapes: Graph | None, engine: str) -> CheckedInput:
+def _checked_rdf(files: Sequence[Path], shapes: Graph | None, engine: str,
+                 progress: Progress = NO_PROGRESS) -> CheckedInput:
     with offline():
-        graph = read_rdf(files)
-        store = open_engine(engine, graph_names(_RDF_INPUT_BASE))
-        store.load("asserted", graph)
-        store.load("ontology", ontology_triples())
-        store.infer()
-        store.derive(derivation_queries())
-        report = store.validate(shapes)
+        with progress.stage("reading RDF"):
+            graph = read_rdf(files)
+            store = open_engine(engine, graph_names(_RDF_INPUT_BASE))
+            store.load("asserted", graph)
+            store.load("ontology", ontology_triples())
+        with progress.stage("inference (OWL 2 RL)"):
+            store.infer()
+        with progress.stage("deriving evidence relations"):
+            store.derive(derivation_queries())
+        with progress.stage("SHACL validation"):
+            report = store.validate(shapes)
     findings = sum(1 for _ in graph.subjects(RDF.type, EKG.Finding))
     studies = sum(1 for _ in graph.subjects(RDF.type, EKG.Study))
     return CheckedInput(report, len(files), studies, findings, tuple(str(p) for p in files),
@@ -231,7 +260,8 @@ def dataset_root_of(record: Path) -> Path:
     raise InputError(str(record), f"not inside a dataset directory (no {VOCABULARY_FILE} above it)")
 
 
-def _checked_records(files: Sequence[Path], shapes: Graph | None, engine: str) -> CheckedInput:
+def _checked_records(files: Sequence[Path], shapes: Graph | None, engine: str,
+                     progress: Progress = NO_PROGRESS) -> CheckedInput:
     roots = {dataset_root_of(p) for p in files}
     if len(roots) > 1:
         raise InputError(str(files[0]), "the record files belong to different datasets")
@@ -247,14 +277,14 @@ def _checked_records(files: Sequence[Path], shapes: Graph | None, engine: str) -
                                         f"{STUDIES_DIR}/)")
     if any(p.resolve().parent == root for p in files):
         # vocabulary.yaml or dataset.yaml changed: every record may be affected.
-        return _checked_graph(build_graph(root, engine=engine), shapes)
-    kg = build_graph(root, engine=engine)
+        return _checked_graph(build_graph(root, engine=engine, progress=progress), shapes, progress)
+    kg = build_graph(root, engine=engine, progress=progress)
     wanted = {display_path(kg.dataset.root, p.resolve()) for p in files}
     by_file = {record.path: study for study, record in kg.dataset.study_records.items()}
     missing = sorted(wanted - set(by_file))
     if missing:
         raise InputError(missing[0], "not a study record of the dataset (records live in studies/)")
-    checked = _checked_graph(kg, shapes)
+    checked = _checked_graph(kg, shapes, progress)
     report: ValidationReport = checked.report.limited_to(wanted)
     studies = [s for s in kg.dataset.studies if kg.dataset.study_records[s.id].path in wanted]
     findings = sum(len(s.findings) for s in studies)

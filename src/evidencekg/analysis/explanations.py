@@ -6,9 +6,10 @@ column ``differences`` (one line per facet), so every format carries what the ta
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 
 from ..sparql.results import QueryResult, display
 
@@ -18,10 +19,15 @@ if TYPE_CHECKING:
 DIFFERENCES = "differences"
 
 
-def explanations(kg: KnowledgeGraph) -> dict[str, list[str]]:
-    """Disagreement IRI → one line per facet on which its findings differ."""
+def explanations(kg: KnowledgeGraph, relations: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """Disagreement IRI → one line per facet on which its findings differ; of ``relations`` only, if given."""
+    if relations is None:
+        rows = kg.query("explanations").records()
+    else:  # a few disagreements of many: each asked for alone rather than all of them explained
+        rows = [row for relation in dict.fromkeys(relations)
+                for row in kg.query("explanations", {"relation": URIRef(relation)}).records()]
     lines: dict[str, list[str]] = {}
-    for row in kg.query("explanations").records():
+    for row in rows:
         relation = str(row["relation"])
         detail = f"{display(row['value1'])} | {display(row['value2'])}"
         if "termRelationLabel" in row:
