@@ -273,9 +273,14 @@ def test_the_derived_disagreements_are_exactly_the_planted_ones(built: Built) ->
         assert {tuple(p) for p in hot_question["effect_vs_null"]} <= hot_effect_null
     else:
         assert not hot_opposite and not hot_effect_null
-    # One node per disagreeing pair. Agreements are not compared with the graph: only planted.json counts them.
+    # One node per disagreeing pair; agreements are not derived, but paired on demand by the agreements query.
     disagreements = sum(1 for _ in kg.derived.subjects(RDF.type, EKG.Disagreement))
     assert disagreements == planted["counts"]["disagreements"] == manifest.disagreements
+    assert not set(kg.derived.subjects(RDF.type, EKG.Agreement))
+    agreements = {(str(row["first"]), str(row["second"])) for row in kg.query("agreements").records()}
+    assert len(agreements) == planted["counts"]["agreements"] == kg.counts()["agreements"]
+    assert not agreements & {tuple(sorted(str(f) for f in kg.derived.objects(r, EKG.relatesFinding)))
+                             for r in kg.derived.subjects(RDF.type, EKG.Disagreement)}
     for pairs in planted["traps"].values():
         for a, b in pairs:
             assert (a, b) not in all_opposite and (a, b) not in all_effect_null and (b, a) not in all_effect_null
