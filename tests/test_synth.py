@@ -420,3 +420,17 @@ def test_the_command_line_takes_a_hot_question(tmp_path: Path) -> None:
     assert _tree(tmp_path / "d") == _tree(generate(6, 2, tmp_path / "e", hot_question=8).out_dir)
     refused = run_cli("synth", "--studies", "6", "--hot-question", "1", "--out", str(tmp_path / "f"))
     assert refused.returncode == 2 and "at least 2" in refused.stderr
+
+
+def test_disagreement_in_aggregate_gives_a_hot_question_one_row(built: Built) -> None:
+    """disagreeing-positions counts every disagreeing pair under its positions; a hot question is one row."""
+    manifest, kg = built
+    rows = kg.query("disagreeing-positions").records()
+    disagreements = sum(1 for _ in kg.derived.subjects(RDF.type, EKG.Disagreement))
+    assert sum(int(str(row["pairs"])) for row in rows) >= disagreements > 0
+    hot = _planted(manifest.out_dir)["hot_question"]
+    if hot is None:
+        return
+    sides = {(int(str(row["studies1"])), int(str(row["studies2"]))): int(str(row["pairs"])) for row in rows}
+    by_side = (hot["sides"]["decrease"]["studies"], hot["sides"]["increase"]["studies"])
+    assert sides.get(by_side, sides.get(by_side[::-1])) == hot["counts"]["opposite_directions"]
