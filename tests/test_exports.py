@@ -381,3 +381,40 @@ def test_export_names_a_bad_output_path_and_writes_nothing(tmp_path: Path) -> No
     assert completed.returncode == 2
     assert "is a directory" in completed.stderr and len(completed.stderr.splitlines()) == 1
     assert sorted(os.listdir(tmp_path)) == ["evidence.nt"]
+
+
+# --- GraphML streamed as networkx writes it, and the same from a store -----------------------------
+
+
+def test_graphml_is_written_as_networkx_writes_it(second_kg: evidencekg.KnowledgeGraph) -> None:
+    import networkx as nx
+
+    from evidencekg.outputs.exports.graphml import render_graphml, to_network
+    from evidencekg.outputs.exports.model import NodeRecord, PropertyType, Relationship
+
+    graph = property_graph(second_kg)
+    # Values that need escaping, a list, numbers and booleans, and an edge to a node the graph lacks.
+    odd = NodeRecord("https://example.org/odd?a=1&b=<2>", {"Finding"},
+                     {"label": ['quote " & <tag> \t\n\r end', "x\x01y"], "levelRank": [3], "pValue": [0.05],
+                      "significant": [True]})
+    graph.nodes.append(odd)
+    graph.node_keys.update({"label": PropertyType("STRING", True), "levelRank": PropertyType("INT64"),
+                            "pValue": PropertyType("DOUBLE"), "significant": PropertyType("BOOLEAN")})
+    graph.relationships.append(Relationship("OUTCOME", odd.iri, "https://example.org/elsewhere",
+                                            (("layer", "asserted"), ("weight", 1.5))))
+    expected = io.BytesIO()
+    nx.write_graphml(to_network(graph), expected, encoding="utf-8", prettyprint=True)
+    assert render_graphml(second_kg, graph) == expected.getvalue()
+
+
+def test_graphml_from_a_store_is_the_graphml_of_the_build(second_kg: evidencekg.KnowledgeGraph,
+                                                          tmp_path: Path) -> None:
+    from evidencekg.outputs.exports.graphml import render_graphml
+    from evidencekg.outputs.store import NTRIPLES_DIR, open_knowledge_graph, write_store
+
+    store = write_store(second_kg, tmp_path / "store")
+    assert sorted(p.name for p in (store / NTRIPLES_DIR).iterdir()) == sorted(f"{layer}.nt" for layer in LAYERS)
+    stored = open_knowledge_graph(store, second_kg.root)
+    assert render_graphml(stored) == render_graphml(second_kg)
+    for layer in LAYERS:
+        assert set(stored.engine.triples(layer)) == set(second_kg.engine.triples(layer))

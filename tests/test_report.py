@@ -489,3 +489,66 @@ def test_chromium_is_installed_under_ci() -> None:
         pytest.skip("checked under CI only")
     assert CHROMIUM.exists() and CHROMEDRIVER.exists() and shutil.which(str(CHROMIUM))
 
+
+
+# --- a dataset larger than the page ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def synthetic_kg(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    from evidencekg.synth import generate
+
+    root = tmp_path_factory.mktemp("synth") / "data"
+    generate(60, 7, root)
+    return evidencekg.build_graph(root)
+
+
+def test_a_larger_dataset_shows_its_first_items_and_says_how_many_more(synthetic_kg: KnowledgeGraph) -> None:
+    limit = 10
+    files = render_report(synthetic_kg, limit=limit)
+    html_text = files[HTML_FILE].decode()
+    html = parse(html_text)
+    assert html.errors == []
+    counts = synthetic_kg.counts()
+    studies, disagreements = counts["studies"], counts["disagreements"]
+    assert studies > limit and disagreements > limit, "the dataset must be larger than the limit"
+    # Only the first items are shown in full: disagreement blocks and study cards.
+    assert len(html.pairs) == limit
+    assert html_text.count('<article class="card"') == limit
+    text = " ".join("".join(html.text).split())
+    assert "Not everything is shown." in text
+    assert f"Showing the first {limit} of {disagreements:,} disagreements; {disagreements - limit:,} more" in text
+    assert f"Showing {limit} of {studies:,} studies" in text
+    assert "evidencekg query disagreements --format json" in text and "evidencekg report --limit 0" in text
+    # Nothing on the page links to a card or block it left out.
+    for _, _, value in html.urls:
+        if value.startswith("#"):
+            assert value[1:] in html.ids, f"dangling internal link {value}"
+    markdown = md_unescape(files[MARKDOWN_FILE].decode())
+    assert len(md_sections(markdown)) == limit
+    assert f"Showing the first {limit} of {disagreements:,} disagreements" in markdown
+    assert "`evidencekg report --limit 0`" in markdown
+
+
+def test_no_limit_shows_everything_and_says_nothing_is_left_out(synthetic_kg: KnowledgeGraph) -> None:
+    files = render_report(synthetic_kg, limit=0)
+    html = parse(files[HTML_FILE].decode())
+    assert len(html.pairs) == synthetic_kg.counts()["disagreements"]
+    assert "limit-note" not in files[HTML_FILE].decode()
+    assert "Not everything is shown" not in files[MARKDOWN_FILE].decode()
+
+
+def test_the_bundled_dataset_fits_on_the_page(case: tuple[KnowledgeGraph, dict[str, bytes]]) -> None:
+    kg, files = case
+    assert "limit-note" not in files[HTML_FILE].decode()
+    assert "Not everything is shown" not in files[MARKDOWN_FILE].decode()
+    assert render_report(kg, limit=0) == files
+
+
+def test_report_command_takes_a_limit(synthetic_kg: KnowledgeGraph, tmp_path: Path) -> None:
+    from evidencekg.cli import main
+
+    out = tmp_path / "report"
+    assert main(["report", "--data", str(synthetic_kg.root), "--out", str(out), "--limit", "5"]) == 0
+    text = (out / HTML_FILE).read_text(encoding="utf-8")
+    assert "Showing the first 5 of" in text and text.count('<article class="card"') == 5

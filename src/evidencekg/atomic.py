@@ -25,7 +25,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -115,8 +115,11 @@ def _fsync_directory(path: Path) -> None:
             os.close(fd)
 
 
-def write_files(files: Mapping[str, bytes], out_dir: Path | str) -> list[Path]:
+def write_files(files: Mapping[str, bytes | Iterable[bytes]], out_dir: Path | str) -> list[Path]:
     """Write every file of ``files`` (name → content) into ``out_dir``, all or nothing, the last one last.
+
+    A content may be given in pieces (an iterable of bytes, read once), so that a large file is never
+    held in memory whole; if producing a piece raises, nothing is replaced.
 
     Raises ``InputError`` (nothing written) if a target exists and is not a regular file, or the
     directory cannot be written.
@@ -142,7 +145,12 @@ def write_files(files: Mapping[str, bytes], out_dir: Path | str) -> list[Path]:
             for name, target in zip(files, targets, strict=True):
                 try:
                     with open(staging / name, "wb") as handle:
-                        handle.write(files[name])
+                        content = files[name]
+                        if isinstance(content, bytes):
+                            handle.write(content)
+                        else:
+                            for piece in content:
+                                handle.write(piece)
                         handle.flush()
                         os.fsync(handle.fileno())
                 except OSError as exc:  # a full disk or a quota, most likely

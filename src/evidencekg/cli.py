@@ -483,14 +483,17 @@ def controversies(data_dir: Path | None, fmt: str) -> None:
 @_data_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
               show_default=True, help="Directory to write report.html and report.md to.")
-def report(data_dir: Path | None, out_dir: Path) -> None:
+@click.option("--limit", type=click.IntRange(min=0), default=200, show_default=True, metavar="N",
+              help="Show at most N disagreements, studies and questions in full; the page says how many more there "
+                   "are and how to list them. 0: show everything (a large dataset makes a page browsers cannot open).")
+def report(data_dir: Path | None, out_dir: Path, limit: int) -> None:
     """Write a self-contained HTML report (with an evidence map) and its Markdown version."""
     from .outputs.report import write_report
 
     progress = Progress.for_terminal()
     kg = _build(data_dir, progress)
     with progress.stage("writing the report"):
-        written = write_report(kg, out_dir)
+        written = write_report(kg, out_dir, limit)
     _say("wrote: " + ", ".join(str(p) for p in written))
 
 

@@ -14,28 +14,93 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from .engines.base import LAYERS, Engine, Selects
 from .namespaces import EKG
-from .rdf.build import BuiltGraph
+from .rdf.build import BuiltGraph, to_rdf
 from .rdf.graphs import new_graph
-from .records.model import Dataset
+from .records.checks import load_dataset
+from .records.model import Dataset, DatasetMetadata
 from .sparql.named import NamedQuery, load_query
 from .sparql.results import QueryResult
 
 
 @dataclass(frozen=True)
-class KnowledgeGraph:
-    """A built evidence graph: the dataset, and its asserted, inferred, derived and ontology layers kept apart."""
+class UnreadRecords:
+    """What a graph kept in a store knows of its records without reading them."""
 
-    dataset: Dataset
-    built: BuiltGraph
-    engine: Engine = field(repr=False)
-    _views: dict[str, Graph] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _counts: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    root: Path
+    metadata: DatasetMetadata
+    namespaces: tuple[tuple[str, str], ...]
+    """Prefixes the vocabulary declares, beyond evidencekg's own (``BuiltGraph.namespaces``)."""
+    counts: Mapping[str, int] = field(default_factory=dict)
+    """What :meth:`KnowledgeGraph.counts` gave when the graph was built, if known."""
+
+
+class KnowledgeGraph:
+    """A built evidence graph: the dataset, and its asserted, inferred, derived and ontology layers kept apart.
+
+    A graph opened from a store (:meth:`from_store`) reads its records only when something asks for
+    them (:attr:`dataset`, or :attr:`built` for where a statement was written): reading and checking
+    every record, then building the asserted triples again, costs more than most commands that read
+    a store, and queries, counts, reports and exports do without.
+    """
+
+    def __init__(self, dataset: Dataset, built: BuiltGraph, engine: Engine) -> None:
+        self.engine = engine
+        self._dataset: Dataset | None = dataset
+        self._built: BuiltGraph | None = built
+        self._records = UnreadRecords(dataset.root, dataset.metadata, built.namespaces)
+        self._views: dict[str, Graph] = {}
+        self._counts: dict[str, int] = {}
+
+    @classmethod
+    def from_store(cls, engine: Engine, records: UnreadRecords) -> KnowledgeGraph:
+        """A graph whose records are read on first use, from ``records.root``."""
+        kg = cls.__new__(cls)
+        kg.engine = engine
+        kg._dataset = None
+        kg._built = None
+        kg._records = records
+        kg._views = {}
+        kg._counts = dict(records.counts)
+        return kg
+
+    def __repr__(self) -> str:
+        return f"KnowledgeGraph(root={str(self.root)!r}, engine={type(self.engine).__name__})"
+
+    @property
+    def dataset(self) -> Dataset:
+        """The validated records, read now if the graph came from a store."""
+        if self._dataset is None:
+            self._dataset = load_dataset(self._records.root)
+        return self._dataset
+
+    @property
+    def built(self) -> BuiltGraph:
+        """The asserted triples as the records give them, with where each statement was written."""
+        if self._built is None:
+            self._built = to_rdf(self.dataset)
+        return self._built
+
+    @property
+    def root(self) -> Path:
+        """The dataset directory."""
+        return Path(self._records.root)
+
+    @property
+    def metadata(self) -> DatasetMetadata:
+        """``dataset.yaml``: title, question, licence and the rest, without reading the other records."""
+        return self._records.metadata
+
+    @property
+    def namespaces(self) -> tuple[tuple[str, str], ...]:
+        """Prefixes the vocabulary declares, beyond evidencekg's own."""
+        return self._records.namespaces
 
     def graph(self, layer: str) -> Graph:
         """One layer as an rdflib graph, streamed from the engine on first use; treat it as read-only."""
@@ -49,7 +114,7 @@ class KnowledgeGraph:
         view = self._views.get(key)
         if view is None:
             view = self._views[key] = new_graph()
-            for prefix, namespace in self.built.namespaces:
+            for prefix, namespace in self.namespaces:
                 view.bind(prefix, namespace, replace=True)
             for layer in layers:
                 view.addN((s, p, o, view) for s, p, o in self.engine.triples(layer))
@@ -92,6 +157,7 @@ class KnowledgeGraph:
         """Records in, nodes out and triples: what a build reports.
 
         Counted once: a built graph does not change, and a build, its check and its outputs all report them.
+        A graph opened from a store has the counts its build wrote beside it.
         """
         if self._counts:
             return dict(self._counts)

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from ..knowledge_graph import KnowledgeGraph
-from ..namespaces import EKG
+from ..resources import queries_dir
+from ..sparql.named import NamedQuery, read_query
 from .summary import QuestionSummary, evidence_summary
 
 if TYPE_CHECKING:
@@ -73,26 +75,60 @@ def to_networkx(kg: KnowledgeGraph) -> nx.MultiDiGraph:
     return graph
 
 
+@cache
+def _analysis_query(name: str) -> NamedQuery:
+    """One of the analyses' own queries, ``queries/analysis/<name>.rq``, read and parsed once."""
+    return read_query(queries_dir() / "analysis" / f"{name}.rq", f"analysis/{name}")
+
+
+def _shown(term: Node | None, preferred: Node | None, plain: Node | None) -> str:
+    """What :func:`_label` says of ``term``, from the labels a query gave for it."""
+    if isinstance(term, Literal):
+        return str(term)
+    for value in (preferred, plain):
+        if value is not None:
+            return str(value)
+    return str(term).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
 def disagreement_graph(kg: KnowledgeGraph) -> nx.Graph:
-    """Findings as nodes, one edge per disagreement, with its kinds and whether the evidence is dependent."""
+    """Findings as nodes, one edge per disagreement, with its kinds and whether the evidence is dependent.
+
+    Read with two queries of ``queries/analysis/``: only the disagreements and their findings, never the
+    whole graph.
+    """
+    return _disagreements(kg)[0]
+
+
+def _disagreements(kg: KnowledgeGraph) -> tuple[nx.Graph, dict[str, str]]:
+    """The disagreement graph, and the label of each study its findings are reported in."""
     import networkx as nx
 
-    union = kg.union()
+    findings = {row["finding"]: row for row in kg.query(_analysis_query("disagreement-findings")).records()}
+    relations: dict[Node, dict[str, Any]] = {}
+    for row in kg.query(_analysis_query("disagreement-edges")).records():
+        entry = relations.setdefault(row["relation"], {"first": row.get("first"), "second": row.get("second"),
+                                                       "dependent": row.get("dependent"), "kinds": []})
+        if "kind" in row:
+            entry["kinds"].append(_shown(row["kind"], row.get("kindPrefLabel"), row.get("kindLabel")))
     graph = nx.Graph()
-    # rdflib's terms order among themselves (Identifier.__lt__); its Node type does not say so.
-    for relation in sorted(kg.derived.subjects(RDF.type, EKG.Disagreement)):  # type: ignore[type-var]
-        first = kg.derived.value(relation, EKG.firstFinding)
-        second = kg.derived.value(relation, EKG.secondFinding)
-        kinds = sorted(_label(kg, union, k) for k in kg.derived.objects(relation, EKG.relationKind))
-        dependent = bool(kg.derived.value(relation, EKG.dependentEvidence))
+    for relation in sorted(relations, key=str):
+        entry = relations[relation]
+        first, second = entry["first"], entry["second"]
         for finding in (first, second):
             if node_id(finding) not in graph:
-                study = union.value(finding, EKG.reportedIn)
-                graph.add_node(node_id(finding), label=_label(kg, union, finding), study=str(study),
-                               outcome=_label(kg, union, union.value(finding, EKG.outcome)))
-        graph.add_edge(node_id(first), node_id(second), relation=str(relation), kinds=", ".join(kinds),
-                       dependent=dependent)
-    return graph
+                row = findings.get(finding, {})
+                outcome = row.get("outcome")
+                graph.add_node(node_id(finding),
+                               label=_shown(finding, row.get("findingPrefLabel"), row.get("findingLabel")),
+                               study=str(row.get("study")),
+                               outcome=_shown(outcome, row.get("outcomePrefLabel"), row.get("outcomeLabel")))
+        dependent = entry["dependent"]
+        graph.add_edge(node_id(first), node_id(second), relation=str(relation), kinds=", ".join(sorted(entry["kinds"])),
+                       dependent=bool(dependent.toPython()) if isinstance(dependent, Literal) else False)
+    studies = {str(row["study"]): _shown(row["study"], row.get("studyPrefLabel"), row.get("studyLabel"))
+               for row in findings.values() if "study" in row}
+    return graph, studies
 
 
 @dataclass(frozen=True)
@@ -113,8 +149,7 @@ def controversies(kg: KnowledgeGraph, summary: list[QuestionSummary] | None = No
     questions and studies, most disagreements first."""
     import networkx as nx
 
-    graph = disagreement_graph(kg)
-    union = kg.union()
+    graph, study_labels = _disagreements(kg)
     clusters = sorted((tuple(sorted(graph.nodes[n]["label"] for n in component))
                        for component in nx.connected_components(graph)), key=lambda c: (-len(c), c))
     outcomes: Counter[str] = Counter()
@@ -123,7 +158,7 @@ def controversies(kg: KnowledgeGraph, summary: list[QuestionSummary] | None = No
         for outcome in {graph.nodes[a]["outcome"], graph.nodes[b]["outcome"]}:
             outcomes[outcome] += 1
         for study in {graph.nodes[a]["study"], graph.nodes[b]["study"]}:
-            studies[_label(kg, union, URIRef(study))] += 1
+            studies[study_labels[study] if study in study_labels else _shown(URIRef(study), None, None)] += 1
     questions = [(f"{q.factor} × {q.outcome}", q.disagreements)  # noqa: RUF001 - the multiplication sign is meant
                  for q in (summary or evidence_summary(kg))
                  if q.disagreements]

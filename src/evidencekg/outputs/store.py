@@ -1,10 +1,12 @@
 """A built graph kept on disk: an Oxigraph store that queries, the endpoint and other tools open instead of rebuilding.
 
 ``DIR/oxigraph/`` is an Oxigraph (RocksDB) store holding every layer as its named
-graph, the same quads as ``evidence.trig``; ``DIR/manifest.json`` records what it was
-built from: the SHA-256 of the dataset's files and evidencekg's version. Opening
-checks both, so a store built from another state of the dataset, or by another
-version whose derivations may differ, is refused instead of answering for it.
+graph, the same quads as ``evidence.trig``; ``DIR/ntriples/<layer>.nt`` holds each layer
+again as sorted N-Triples, which a reader of a whole layer (an export) reads several
+times faster than the database; ``DIR/manifest.json`` records what it was built from:
+the SHA-256 of the dataset's files and evidencekg's version. Opening checks both, so
+a store built from another state of the dataset, or by another version whose
+derivations may differ, is refused instead of answering for it.
 
 >>> import tempfile, pathlib, evidencekg
 >>> kg = evidencekg.build_graph(evidencekg.bundled_data_dir())
@@ -28,10 +30,12 @@ from rdflib.term import Node
 
 from ..engines.fast import FastEngine
 from ..errors import InputError
-from ..knowledge_graph import KnowledgeGraph, run_query
+from ..knowledge_graph import KnowledgeGraph, UnreadRecords, run_query
+from ..namespaces import PREFIXES
 from ..rdf.build import to_rdf
 from ..records.checks import load_dataset
-from ..records.reader import DATASET_FILE, VOCABULARY_FILE, display_path, study_files
+from ..records.model import DatasetMetadata
+from ..records.reader import DATASET_FILE, VOCABULARY_FILE, display_path, read_record, study_files
 from ..resources import package_version
 from ..sparql.named import NamedQuery
 from ..sparql.results import QueryResult
@@ -40,6 +44,8 @@ from .directory import MANIFEST, publish_directory
 STORE_FORMAT = "oxigraph-store"
 """What the manifest of a store names its format, so an export directory is never taken for one."""
 OXIGRAPH_DIR = "oxigraph"
+NTRIPLES_DIR = "ntriples"
+"""``DIR/ntriples/<layer>.nt``: each layer as sorted N-Triples, read by whatever reads a whole layer."""
 
 
 def dataset_digest(root: Path) -> str:
@@ -63,9 +69,12 @@ def write_store(kg: KnowledgeGraph, target: Path | str) -> Path:
     import pyoxigraph
 
     trig = kg.engine.trig()
+    engine = kg.engine
+    # Each layer also as sorted N-Triples: what exports read a whole layer from (see FastEngine.layer_files).
+    layers = list(kg.graph_names()) if isinstance(engine, FastEngine) else []
     manifest = {
         "format": STORE_FORMAT,
-        "contents": [OXIGRAPH_DIR],
+        "contents": [OXIGRAPH_DIR, *([NTRIPLES_DIR] if layers else [])],
         "evidencekg": package_version(),
         "dataset_sha256": dataset_digest(kg.dataset.root),
         "graphs": {layer: str(iri) for layer, iri in sorted(kg.graph_names().items())},
@@ -80,6 +89,11 @@ def write_store(kg: KnowledgeGraph, target: Path | str) -> Path:
         store.bulk_extend(pyoxigraph.parse(trig, format=pyoxigraph.RdfFormat.TRIG))
         store.flush()
         del store  # closes the database before the directory is renamed into place
+        if layers:
+            assert isinstance(engine, FastEngine)
+            (staging / NTRIPLES_DIR).mkdir()
+            for layer in layers:
+                (staging / NTRIPLES_DIR / f"{layer}.nt").write_bytes(engine.sorted_ntriples(layer))
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
     return publish_directory(Path(target), STORE_FORMAT, fill)
@@ -106,12 +120,28 @@ class StoredGraph:
 def open_knowledge_graph(location: Path | str, data_dir: Path | str) -> KnowledgeGraph:
     """The built graph of ``data_dir`` as the store at ``location`` holds it: what every command reads, unbuilt.
 
-    The records are read again (they give the counts and where each statement was written); the
-    inference, derivations and SHACL, the costly stages, are not run.
+    Only ``dataset.yaml`` is read now; the counts and prefixes come from the store's manifest. The
+    other records are read if something asks for them (where a statement was written, the validated
+    dataset): at 12,500 studies reading and checking them, then building the asserted triples again,
+    takes minutes. The inference, derivations and SHACL are never run again.
     """
     stored = open_store(location, data_dir)
-    dataset = load_dataset(Path(data_dir))
-    return KnowledgeGraph(dataset, to_rdf(dataset), stored.engine)
+    root = Path(data_dir)
+    prefixes = stored.manifest.get("prefixes") or {}
+    counts = stored.manifest.get("counts") or {}
+    if not prefixes or not counts:  # a store another engine wrote: its manifest does not say
+        dataset = load_dataset(root)
+        return KnowledgeGraph(dataset, to_rdf(dataset), stored.engine)
+    namespaces = tuple(sorted((prefix, iri) for prefix, iri in prefixes.items() if prefix not in PREFIXES))
+    return KnowledgeGraph.from_store(stored.engine, UnreadRecords(root, _metadata(root), namespaces, counts))
+
+
+def _metadata(root: Path) -> DatasetMetadata:
+    """``dataset.yaml`` alone; the store's digest says it is the file the graph was built and checked from."""
+    path = root / DATASET_FILE
+    if not path.is_file():
+        return DatasetMetadata()
+    return DatasetMetadata.model_validate(read_record(path, display_path(root, path)).data)
 
 
 def open_store(location: Path | str, data_dir: Path | str) -> StoredGraph:
@@ -139,4 +169,8 @@ def open_store(location: Path | str, data_dir: Path | str) -> StoredGraph:
     except OSError as exc:
         raise InputError(str(location / OXIGRAPH_DIR), f"cannot open the store: {exc}") from None
     names = {layer: URIRef(iri) for layer, iri in manifest["graphs"].items()}
-    return StoredGraph(location, FastEngine(names, manifest.get("prefixes") or None, store=store), manifest)
+    files = {layer: location / NTRIPLES_DIR / f"{layer}.nt" for layer in names}
+    kept = NTRIPLES_DIR in manifest.get("contents", ()) and all(path.is_file() for path in files.values())
+    layer_files = files if kept else {}
+    engine = FastEngine(names, manifest.get("prefixes") or None, store=store, layer_files=layer_files)
+    return StoredGraph(location, engine, manifest)

@@ -36,6 +36,7 @@ from rdflib.term import Node
 from ...engines.base import Triple
 from ...errors import InputError
 from ...namespaces import EKG, PREFIXES
+from ...rdf.ntriples import node_text
 from ...resources import queries_dir
 from ...sparql import NamedQuery, read_query
 
@@ -284,7 +285,11 @@ def export_query(name: str) -> NamedQuery:
 
 def literal_value(term: Literal, scalar: str, where: str) -> Value:
     """A literal as a value of the given scalar type; ``InputError`` if it is not one."""
-    text = str(term)
+    return text_value(str(term), scalar, where)
+
+
+def text_value(text: str, scalar: str, where: str) -> Value:
+    """A literal's lexical form as a value of the given scalar type; ``InputError`` if it is not one."""
     try:
         if scalar == "INT64":
             return int(text)
@@ -333,6 +338,13 @@ def _type_of(values: Iterable[Value]) -> str:
 
 
 class _Builder:
+    """Nodes, relationships and properties from statements given as text.
+
+    A statement is (subject, predicate, object, whether the object is a literal): the subject and an
+    object that is not a literal as :func:`node_id` gives them, the predicate as its IRI, a literal as
+    its lexical form. Both ways the layers are read (rdflib terms, or N-Triples lines) come down to this.
+    """
+
     def __init__(self, schema: Schema, ontology_terms: set[str]) -> None:
         self.schema = schema
         self.ontology_terms = ontology_terms
@@ -348,59 +360,85 @@ class _Builder:
             record = self.nodes[iri] = NodeRecord(iri)
         return record
 
-    def add(self, s: Node, p: Node, o: Node, layer: str) -> None:
-        subject, predicate = node_id(s), str(p)
+    def add(self, subject: str, predicate: str, obj: str, literal: bool, layer: str) -> None:
         node = self.node(subject)
         schema = self.schema
-        if predicate == _RDF_TYPE and str(o) in schema.labels:
-            node.labels.add(schema.labels[str(o)])
+        if predicate == _RDF_TYPE and obj in schema.labels:
+            node.labels.add(schema.labels[obj])
             return
-        if not isinstance(o, Literal) and predicate in schema.relationship_types:
-            target = node_id(o)
-            self.node(target)
-            if target in self.ontology_terms:
-                self.referenced.add(target)
-            self.relationships.append((schema.relationship_types[predicate], subject, target, layer))
+        if not literal and predicate in schema.relationship_types:
+            self.node(obj)
+            if obj in self.ontology_terms:
+                self.referenced.add(obj)
+            self.relationships.append((schema.relationship_types[predicate], subject, obj, layer))
             return
-        self.property(node, predicate, o)
+        self.property(node, predicate, obj if literal else compact(obj))
 
-    def property(self, node: NodeRecord, predicate: str, o: Node) -> None:
+    def property(self, node: NodeRecord, predicate: str, text: str) -> None:
         key = self.keys.get(predicate)
         if key is None:
             key = self.keys[predicate] = self.schema.key(predicate)
-        scalar = self.schema.property_types.get(key, "STRING")
-        if isinstance(o, Literal):
-            value = literal_value(o, scalar, f"{node.iri}: {key}")
-        else:
-            value = literal_value(Literal(compact(node_id(o))), scalar, f"{node.iri}: {key}")
+        value = text_value(text, self.schema.property_types.get(key, "STRING"), f"{node.iri}: {key}")
         values = node.properties.setdefault(key, [])
         if value not in values:
             values.append(value)
 
 
+Statement = tuple[str, str, str, bool]
+"""(subject, predicate, object, whether the object is a literal), as :class:`_Builder` takes them."""
+
+
+def _statement(s: Node, p: Node, o: Node) -> Statement:
+    literal = isinstance(o, Literal)
+    return node_id(s), str(p), str(o) if literal else node_id(o), literal
+
+
+def _layer_statements(kg: KnowledgeGraph, layer: str) -> Iterator[Statement]:
+    """A layer's statements: from the N-Triples a fast engine keeps (no rdflib term made), or its triples."""
+    from ...engines.fast import FastEngine
+
+    if not isinstance(kg.engine, FastEngine):
+        yield from (_statement(s, p, o) for s, p, o in kg.engine.triples(layer))
+        return
+    # Terms repeat across thousands of lines: each distinct one is read once.
+    seen: dict[bytes, tuple[str, bool]] = {}
+
+    def text(token: bytes) -> tuple[str, bool]:
+        found = seen.get(token)
+        if found is None:
+            found = seen[token] = node_text(token.decode("utf-8"))
+        return found
+
+    for subject, predicate, obj in kg.engine.ntriples(layer):
+        o, literal = text(obj)
+        yield text(subject)[0], text(predicate)[0], o, literal
+
+
 def property_graph(kg: KnowledgeGraph) -> PropertyGraph:
     """The property graph of a built knowledge graph, streamed from its engine's layers."""
     engine = kg.engine
-    prefixes = {**PREFIXES, **{prefix: str(ns) for prefix, ns in kg.built.namespaces}}
+    prefixes = {**PREFIXES, **{prefix: str(ns) for prefix, ns in kg.namespaces}}
     ontology = list(engine.triples("ontology"))
     schema = schema_from_ontology(ontology, prefixes)
     ontology_terms = {str(s) for s, _, _ in ontology if isinstance(s, URIRef)}
     builder = _Builder(schema, ontology_terms)
+    add = builder.add
     for layer in DATA_LAYERS:
-        for s, p, o in engine.triples(layer):
+        for subject, predicate, obj, literal in _layer_statements(kg, layer):
             # Statements about the ontology's own terms (inferred subclass closures) are schema, not data.
-            if str(s) not in ontology_terms:
-                builder.add(s, p, o, layer)
+            if subject not in ontology_terms:
+                add(subject, predicate, obj, literal, layer)
     for s, p, o in ontology:
         # The terms the data points at get their classes and their literal values from the ontology.
         if str(s) in builder.referenced and (isinstance(o, Literal) or (p == RDF.type and str(o) in schema.labels)):
-            builder.add(s, p, o, "ontology")
+            add(*_statement(s, p, o), "ontology")
     edges, list_keys = _relation_edges(kg)
     relationships = []
     relationship_values: dict[str, list[Value]] = defaultdict(list)
     type_predicates = {rtype: predicate for predicate, rtype in schema.relationship_types.items()}
+    no_extra: dict[str, list[Value]] = {}
     for rtype, start, end, layer in builder.relationships:
-        extra = edges.get((type_predicates[rtype], start, end), {})
+        extra = edges.get((type_predicates[rtype], start, end), no_extra)
         properties: list[tuple[str, Value | tuple[Value, ...]]] = [("layer", layer)]
         for key, values in sorted(extra.items()):
             relationship_values[key].extend(values)
@@ -415,10 +453,12 @@ def property_graph(kg: KnowledgeGraph) -> PropertyGraph:
         # Keys and values in a fixed order: the store gives triples in an order that changes from run to run.
         node.properties = dict(sorted(node.properties.items()))
         for key, values in node.properties.items():
-            values.sort(key=str)
+            if len(values) > 1:
+                values.sort(key=str)
             known = node_keys.get(key)
             is_list = len(values) > 1 or (known is not None and known.is_list)
-            node_keys[key] = PropertyType(schema.property_types.get(key, "STRING"), is_list)
+            if known is None or is_list != known.is_list:
+                node_keys[key] = PropertyType(schema.property_types.get(key, "STRING"), is_list)
     relationships.sort(key=lambda rel: (rel.type, rel.start, rel.end))
     return PropertyGraph(schema, nodes, relationships, dict(sorted(node_keys.items())), relationship_keys)
 

@@ -13,6 +13,11 @@ links are DOI, PubMed and quote-source links. The Markdown version
 (:mod:`.markdown`) says the same without the figure. The output is deterministic:
 the same graph gives the same bytes.
 
+A dataset larger than one page can hold (more than ``DEFAULT_LIMIT`` disagreements,
+studies or questions) gets a page that shows the first of each, says in each section
+how many more there are and which command lists them all, and draws the evidence map
+of the studies shown, without agreement arcs.
+
 >>> import evidencekg
 >>> files = render_report(evidencekg.build_graph(evidencekg.bundled_data_dir()))
 >>> sorted(files)
@@ -25,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...atomic import write_files
-from .collect import collect
+from .collect import DEFAULT_LIMIT, collect
 from .html import render_html
 from .markdown import render_markdown
 from .model import ReportData
@@ -37,19 +42,23 @@ HTML_FILE = "report.html"
 MARKDOWN_FILE = "report.md"
 
 
-def render_report(kg: KnowledgeGraph) -> dict[str, bytes]:
-    """File name → content of the report: ``report.html`` and ``report.md``. Pure: writes nothing."""
-    data = collect(kg)
+def render_report(kg: KnowledgeGraph, limit: int | None = DEFAULT_LIMIT) -> dict[str, bytes]:
+    """File name → content of the report: ``report.html`` and ``report.md``. Pure: writes nothing.
+
+    ``limit``: at most this many disagreements, studies and questions are shown in full, and the page says
+    how many more there are and how to list them all; None or 0 shows everything.
+    """
+    data = collect(kg, limit)
     return {
         HTML_FILE: render_html(data).encode("utf-8"),
         MARKDOWN_FILE: render_markdown(data).encode("utf-8"),
     }
 
 
-def write_report(kg: KnowledgeGraph, out_dir: Path | str) -> list[Path]:
+def write_report(kg: KnowledgeGraph, out_dir: Path | str, limit: int | None = DEFAULT_LIMIT) -> list[Path]:
     """Write ``report.html`` and ``report.md`` to ``out_dir``, all or nothing; returns the paths written."""
-    return write_files(render_report(kg), out_dir)
+    return write_files(render_report(kg, limit), out_dir)
 
 
-__all__ = ["HTML_FILE", "MARKDOWN_FILE", "ReportData", "collect", "render_html", "render_markdown", "render_report",
-           "write_report"]
+__all__ = ["DEFAULT_LIMIT", "HTML_FILE", "MARKDOWN_FILE", "ReportData", "collect", "render_html", "render_markdown",
+           "render_report", "write_report"]

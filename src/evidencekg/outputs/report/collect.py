@@ -14,21 +14,25 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from ...errors import InputError
 from ...namespaces import EKG
+from ...records.reader import read_record
 from ...sparql.results import display
-from .model import DisagreementView, FacetView, FindingView, ReportData, StudyView, claim
+from .model import DisagreementView, FacetView, FindingView, Omitted, ReportData, StudyView, claim
 from .queries import Labels, is_true, query_rows, report_query, value_iri, value_text
 from .relations import agreements, disagreements, relations
 
 if TYPE_CHECKING:
     from ...knowledge_graph import KnowledgeGraph
 
-__all__ = ["DisagreementView", "FacetView", "FindingView", "ReportData", "StudyView", "claim", "collect"]
+__all__ = ["DEFAULT_LIMIT", "DisagreementView", "FacetView", "FindingView", "Omitted", "ReportData", "StudyView",
+           "claim", "collect"]
 
 _WEB = ("https://", "http://")
 
@@ -125,7 +129,9 @@ def _finding(row: Mapping[str, Node], study: StudyView, label: Labels,
     )
 
 
-def _studies(kg: KnowledgeGraph, label: Labels) -> list[StudyView]:
+def _studies(kg: KnowledgeGraph, label: Labels) -> tuple[list[StudyView], dict[URIRef, str]]:
+    """Every study, in the report's order, and the record file each came from (relative to the dataset)."""
+    sources: dict[URIRef, str] = {}
     asserted = kg.engine.instances(EKG.Study, "asserted")
     authors = _authors(kg)
     includes = _includes(kg, label)
@@ -134,10 +140,6 @@ def _studies(kg: KnowledgeGraph, label: Labels) -> list[StudyView]:
     reported: dict[str, list[Mapping[str, Node]]] = defaultdict(list)
     for row in query_rows(kg, "findings"):
         reported[str(row["study"])].append(row)
-
-    def order(row: Mapping[str, Node]) -> tuple[int, str]:
-        origin = kg.built.locate(row["finding"])
-        return (origin.location.line if origin else 0, str(row["finding"]))
 
     studies = []
     for row in query_rows(kg, "studies"):
@@ -172,9 +174,30 @@ def _studies(kg: KnowledgeGraph, label: Labels) -> list[StudyView]:
             includes=includes.get(str(iri), ()),
             findings=(),
         )
-        rows = sorted(reported.get(str(iri), []), key=order)
+        rows = sorted(reported.get(str(iri), []), key=lambda r: str(r["finding"]))
         studies.append(replace(study, findings=tuple(_finding(r, study, label, assumptions) for r in rows)))
-    return sorted(studies, key=lambda s: s.sort_key)
+        sources[iri] = value_text(row, "sourceRecord")
+    return sorted(studies, key=lambda s: s.sort_key), sources
+
+
+def _in_record_order(root: Path, study: StudyView, source: str) -> StudyView:
+    """The study with its findings in the order its record lists them.
+
+    Read from the record file itself, for the studies the page shows: a graph kept in a store has no
+    positions, and reading every record again takes minutes at 12,500 studies.
+    """
+    if len(study.findings) < 2 or not source:
+        return study
+    path = root / source
+    try:
+        record = read_record(path)
+    except InputError:
+        return study
+    listed = record.data.get("findings") if isinstance(record.data, dict) else None
+    lines = {str(item.get("id")): record.locate(("findings", index)).line
+             for index, item in enumerate(listed or []) if isinstance(item, dict)}
+    return replace(study, findings=tuple(sorted(study.findings, key=lambda f: (lines.get(f.identifier, 0),
+                                                                                 str(f.iri)))))
 
 
 def _outcomes(kg: KnowledgeGraph, used: Iterable[URIRef], label: Labels) -> tuple[tuple[URIRef, str, int], ...]:
@@ -219,10 +242,42 @@ def _outcomes(kg: KnowledgeGraph, used: Iterable[URIRef], label: Labels) -> tupl
     return tuple(ordered)
 
 
-def collect(kg: KnowledgeGraph) -> ReportData:
-    """Read everything the report shows from a built graph."""
+DEFAULT_LIMIT = 200
+"""At most this many disagreements, studies and questions a report shows in full; the page says how many
+more there are and how to list them all. A page of 12,500 studies in full was 200 MB that no browser opens."""
+
+
+def _first_questions(rows: list[dict[str, str]], limit: int | None) -> tuple[list[dict[str, str]], int]:
+    """The overview rows of the first ``limit`` questions (what was varied and outcome), and how many there are."""
+    questions: dict[tuple[str | None, str | None], None] = {}
+    kept = []
+    for row in rows:
+        question = (row.get("factor"), row.get("outcome"))
+        if question not in questions:
+            questions[question] = None
+        if limit is None or len(questions) <= limit:
+            kept.append(row)
+    return kept, len(questions)
+
+
+def _unlinked(study: StudyView) -> StudyView:
+    """A study the page has no card for: its findings, shown beside a disagreement, link to no card."""
+    return replace(study, anchor="", findings=tuple(replace(f, study_anchor="") for f in study.findings))
+
+
+def collect(kg: KnowledgeGraph, limit: int | None = DEFAULT_LIMIT) -> ReportData:
+    """Read everything the report shows from a built graph.
+
+    ``limit``: at most this many disagreements, studies (strongest evidence first) and questions are shown;
+    None or 0 shows everything. What is left out is counted in ``ReportData.omitted``.
+    """
+    limit = limit or None
     label = Labels(kg)
-    studies = _studies(kg, label)
+    every_study, sources = _studies(kg, label)
+    studies = [_in_record_order(kg.root, study, sources.get(study.iri, ""))
+               for study in (every_study if limit is None else every_study[:limit])]
+    # Findings of studies without a card still stand beside the disagreements they take part in.
+    every_finding = {f.iri: f for s in [*studies, *map(_unlinked, every_study[len(studies):])] for f in s.findings}
     findings = {f.iri: f for s in studies for f in s.findings}
     design_labels = {str(r["code"]): label(r["design"]) for r in query_rows(kg, "designs")}
     overview = []
@@ -230,17 +285,23 @@ def collect(kg: KnowledgeGraph) -> ReportData:
         values = {key: display(value) for key, value in row.items()}
         values["designLabel"] = design_labels.get(values.get("design", ""), values.get("design", ""))
         overview.append(values)
-    meta = kg.dataset.metadata
+    shown_overview, questions = _first_questions(overview, limit)
+    meta = kg.metadata
     counts = kg.counts()
     evidence_relations = relations(kg)
-    shown = disagreements(kg, label, evidence_relations, findings)
+    shown, total = disagreements(kg, label, evidence_relations, every_finding, limit)
+    omitted = None
+    if len(shown) < total or len(studies) < len(every_study) or len(shown_overview) < len(overview):
+        assert limit is not None
+        omitted = Omitted(limit, (len(shown), total), (len(studies), len(every_study)),
+                          (min(limit, questions), questions), counts.get("agreements", 0))
     summary = {
-        "studies": counts.get("studies", len(studies)),
-        "findings": counts.get("findings", len(findings)),
-        "disagreements": len(shown),
+        "studies": counts.get("studies", len(every_study)),
+        "findings": counts.get("findings", len(every_finding)),
+        "disagreements": total,
         "agreements": counts.get("agreements", 0),
-        "unverified": sum(1 for s in studies if not s.verified),
-        "questions": len({(r.get("factor"), r.get("outcome")) for r in overview}),
+        "unverified": sum(1 for s in every_study if not s.verified),
+        "questions": questions,
     }
     outcomes = _outcomes(kg, (f.outcome_iri for f in findings.values() if f.outcome_iri is not None), label)
     return ReportData(
@@ -250,9 +311,11 @@ def collect(kg: KnowledgeGraph) -> ReportData:
         license=meta.license or "",
         counts=summary,
         disagreements=shown,
-        agreements=agreements(kg, findings),
+        # Pairing every agreement takes longer than the rest of a large report; the page says so.
+        agreements=agreements(kg, findings) if omitted is None else (),
         studies=tuple(studies),
-        overview=tuple(overview),
+        overview=tuple(shown_overview),
         outcomes=outcomes,
         findings=findings,
+        omitted=omitted,
     )

@@ -52,7 +52,7 @@ def _environment() -> Environment:
         side_rows=phrases.side_rows, sides=phrases.sides, facet_groups=phrases.facet_groups,
         overview_groups=phrases.overview_groups, levels=phrases.levels, stats=phrases.stats,
         disagreement_index=phrases.disagreement_index, dependent=phrases.DEPENDENT, assumed=phrases.ASSUMED,
-        no_disagreement=phrases.NO_DISAGREEMENT, no_question=phrases.NO_QUESTION,
+        no_disagreement=phrases.NO_DISAGREEMENT, no_question=phrases.NO_QUESTION, omissions=phrases.omissions,
     )
     return env
 

@@ -128,6 +128,17 @@ def _card(study: StudyView, conflicts: phrases.ConflictIndex) -> list[str]:
     return [*lines, ""]
 
 
+def _note(notes: dict[str, phrases.Note], section: str) -> list[str]:
+    """A section's note on what the page leaves out, as a quoted paragraph; nothing when it shows all."""
+    if section not in notes:
+        return []
+    marks = {"code": "`{}`", "strong": "**{}**", "text": "{}"}
+    # Escaped as _md escapes, but the spaces that join the segments kept.
+    escaped = ("".join(f"\\{c}" if c in _MD_SPECIAL else c for c in text) for _, text in notes[section])
+    return ["> " + "".join(marks[kind].format(text if kind == "code" else plain)
+                           for (kind, text), plain in zip(notes[section], escaped, strict=True)), ""]
+
+
 def render_markdown(data: ReportData) -> str:
     """The report as Markdown: the same content as the HTML page, without the figure."""
     lines = [f"# {_md(data.title)}", ""]
@@ -135,8 +146,10 @@ def render_markdown(data: ReportData) -> str:
         lines += [f"**Question.** {_md(data.question)}", ""]
     if data.description:
         lines += [_md(data.description), ""]
+    notes = phrases.omissions(data)
     lines += [" · ".join(f"**{value}** {name}" for name, value, _ in phrases.stats(data)), ""]
-    lines += ["## Disagreements", "", *_summary(data)]
+    lines += _note(notes, "page")
+    lines += ["## Disagreements", "", *_note(notes, "disagreements"), *_summary(data)]
     for d in data.disagreements:
         lines += _pair(d)
     lines += [
@@ -147,8 +160,9 @@ def render_markdown(data: ReportData) -> str:
         "It is not reproduced in Markdown.",
         "",
     ]
-    lines += ["## Evidence by question", "", *_overview(data)]
-    lines += ["## Studies", ""]
+    lines += _note(notes, "map")
+    lines += ["## Evidence by question", "", *_note(notes, "questions"), *_overview(data)]
+    lines += ["## Studies", "", *_note(notes, "studies")]
     conflicts = phrases.disagreement_index(data)
     for study in data.studies:
         lines += _card(study, conflicts)

@@ -156,6 +156,21 @@ class ReportData:
     outcomes: tuple[tuple[URIRef, str, int], ...]
     """(outcome, label, depth in the outcome hierarchy) of every outcome a finding reports, hierarchy order."""
     findings: Mapping[URIRef, FindingView] = field(default_factory=dict)
+    omitted: Omitted | None = None
+    """What the page leaves out of a dataset larger than its limit; None when it shows everything."""
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """How much of each list a report shows when the dataset is larger than one page can hold, of how many."""
+
+    limit: int
+    disagreements: tuple[int, int]
+    """(shown, in all)."""
+    studies: tuple[int, int]
+    questions: tuple[int, int]
+    agreements: int
+    """Agreeing pairs in all; a page with a limit draws none of them."""
 
 
 def claim(finding: FindingView) -> str:

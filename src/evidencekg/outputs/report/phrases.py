@@ -149,3 +149,46 @@ def stats(data: ReportData) -> list[tuple[str, int, str]]:
     return [("studies", c["studies"], ""), ("findings", c["findings"], ""),
             ("disagreements", c["disagreements"], "hot"), ("agreements", c["agreements"], ""),
             ("questions", c["questions"], ""), ("citations not verified", c["unverified"], "")]
+
+
+Note = list[tuple[str, str]]
+"""A note as (kind, text) segments: ``text`` to show as it is, ``code`` a command to show as code."""
+
+
+def omissions(data: ReportData) -> dict[str, Note]:
+    """Section → the note that says what the page leaves out there and how to list it all; empty when it shows all.
+
+    Sections: ``page`` (under the headline counts), ``disagreements``, ``map``, ``questions``, ``studies``.
+    """
+    omitted = data.omitted
+    if omitted is None:
+        return {}
+    notes: dict[str, Note] = {"page": [
+        ("strong", "Not everything is shown."),
+        ("text", f" This dataset is larger than one page shows in full: each section shows at most {omitted.limit:,} "
+                 "items and says how many more there are. A report of everything: "),
+        ("code", "evidencekg report --limit 0"), ("text", " (a page too large for most browsers).")]}
+    shown, total = omitted.disagreements
+    if shown < total:
+        notes["disagreements"] = [
+            ("text", f"Showing the first {shown:,} of {total:,} disagreements; {total - shown:,} more are not shown. "
+                     "Every one of them: "), ("code", "evidencekg query disagreements --format json"),
+            ("text", "; the opposite-direction ones with the facets that may explain them: "),
+            ("code", "evidencekg contradictions --format json"), ("text", ".")]
+    shown, total = omitted.studies
+    notes["map"] = [("text", f"The map draws the {shown:,} studies shown under Studies below"
+                             + (f", not all {total:,}" if shown < total else "")
+                             + f", and none of the {omitted.agreements:,} agreements. The agreeing pairs: "),
+                    ("code", "evidencekg query agreements --format json"), ("text", ".")]
+    if shown < total:
+        notes["studies"] = [
+            ("text", f"Showing {shown:,} of {total:,} studies, the strongest evidence first; {total - shown:,} more "
+                     "are not shown. Every study with its findings: "), ("code", "evidencekg report --limit 0"),
+            ("text", ".")]
+    shown, total = omitted.questions
+    if shown < total:
+        notes["questions"] = [
+            ("text", f"Showing the first {shown:,} of {total:,} questions; {total - shown:,} more are not shown. "
+                     "Every question: "), ("code", "evidencekg query evidence-by-design --format csv"),
+            ("text", ", or with a certainty rating: "), ("code", "evidencekg summary --all-levels"), ("text", ".")]
+    return notes

@@ -33,11 +33,17 @@ def _term_relation_note(label: Labels, text: str, first: FindingView, second: Fi
     return text
 
 
-def _explanations(kg: KnowledgeGraph, label: Labels,
-                  findings: Mapping[URIRef, FindingView]) -> dict[Node, list[dict[str, Any]]]:
-    """Relation → its facets as the ``explanations`` query gives them (values relative to its first finding)."""
+def _explanations(kg: KnowledgeGraph, label: Labels, findings: Mapping[URIRef, FindingView],
+                  only: Sequence[Node] | None = None) -> dict[Node, list[dict[str, Any]]]:
+    """Relation → its facets as the ``explanations`` query gives them (values relative to its first finding).
+
+    With ``only``, the facets of those relations alone, asked for one relation at a time: a page that
+    shows a few hundred of 20,000 disagreements needs a few hundred of their 100,000 facets.
+    """
     facets: dict[Node, list[dict[str, Any]]] = defaultdict(list)
-    for row in kg.query("explanations").records():
+    rows = (kg.query("explanations").records() if only is None
+            else [row for relation in only for row in kg.query("explanations", {"relation": relation}).records()])
+    for row in rows:
         relation, first, second = row["relation"], row["finding1"], row["finding2"]
         if first not in findings or second not in findings:
             continue
@@ -79,8 +85,10 @@ _DERIVED_ONLY = "queries/derive only (no named query returns it)"
 
 
 def disagreements(kg: KnowledgeGraph, label: Labels, relations: Mapping[Node, Mapping[str, set[Node]]],
-                   findings: Mapping[URIRef, FindingView]) -> tuple[DisagreementView, ...]:
-    explanations = _explanations(kg, label, findings)
+                  findings: Mapping[URIRef, FindingView],
+                  limit: int | None = None) -> tuple[tuple[DisagreementView, ...], int]:
+    """The first ``limit`` disagreements (all of them with None) in the order the report lists them, and how
+    many there are in all."""
     entries: dict[Node, dict[str, Any]] = {}
 
     def add(relation: Node, left: Node | None, right: Node | None, kind: str, contrast: str, dependent: bool,
@@ -116,8 +124,10 @@ def disagreements(kg: KnowledgeGraph, label: Labels, relations: Mapping[Node, Ma
         for kind in sorted(label(k) for k in values["kind"]) or ["disagreement"]:
             add(relation, left, right, kind, contrast, dependent, roles, _DERIVED_ONLY)
 
+    shown = list(entries.items()) if limit is None else list(entries.items())[:limit]
+    explanations = _explanations(kg, label, findings, None if len(shown) == len(entries) else [r for r, _ in shown])
     views = []
-    for number, (relation, entry) in enumerate(entries.items(), start=1):
+    for number, (relation, entry) in enumerate(shown, start=1):
         shown_left, shown_right = findings[entry["left"]], findings[entry["right"]]
         views.append(DisagreementView(
             number=number, relation=URIRef(str(relation)), kinds=tuple(entry["kinds"]), contrast=entry["contrast"],
@@ -125,7 +135,7 @@ def disagreements(kg: KnowledgeGraph, label: Labels, relations: Mapping[Node, Ma
             facets=_oriented(explanations.get(relation, []), shown_left.iri), roles=entry["roles"],
             source=", ".join(entry["sources"]),
         ))
-    return tuple(views)
+    return tuple(views), len(entries)
 
 
 def agreements(kg: KnowledgeGraph, findings: Mapping[URIRef, FindingView]) -> tuple[tuple[URIRef, URIRef], ...]:

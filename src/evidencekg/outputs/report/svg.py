@@ -74,14 +74,19 @@ def evidence_map_svg(
     """Studies as columns (strongest evidence level first), outcomes as rows, findings as markers, relations as arcs."""
     row_of = {iri: index for index, (iri, _, _) in enumerate(outcomes)}
     by_iri = {f.iri: f for study in studies for f in study.findings}
-    # Column widths: room for the most findings one study reports on one outcome.
+    # Column widths: room for the most findings one study reports on one outcome. Cells are kept per
+    # study: looking a study's cells up among every cell made the map quadratic in the studies.
     per_cell: dict[tuple[URIRef, URIRef | None], list[FindingView]] = defaultdict(list)
+    cells_of: dict[URIRef, list[tuple[URIRef | None, list[FindingView]]]] = defaultdict(list)
     for study in studies:
         for finding in study.findings:
-            per_cell[(study.iri, finding.outcome_iri)].append(finding)
+            cell = per_cell[(study.iri, finding.outcome_iri)]
+            if not cell:
+                cells_of[study.iri].append((finding.outcome_iri, cell))
+            cell.append(finding)
     widths = []
     for study in studies:
-        most = max([len(v) for (s, _), v in per_cell.items() if s == study.iri] or [1])
+        most = max([len(cell) for _, cell in cells_of[study.iri]] or [1])
         widths.append(max(30.0, most * _SLOT + 14.0))
 
     label_chars = min(max([len(label) + depth * 2 for _, label, depth in outcomes] or [10]), _ROW_LABEL)
@@ -108,8 +113,8 @@ def evidence_map_svg(
 
     position: dict[URIRef, tuple[float, float]] = {}
     for column, study in enumerate(studies):
-        for (s, outcome), cell in per_cell.items():
-            if s != study.iri or outcome not in row_of:
+        for outcome, cell in cells_of[study.iri]:
+            if outcome not in row_of:
                 continue
             y = top + row_of[outcome] * _ROW + _ROW / 2
             start = xs[column] + (widths[column] - len(cell) * _SLOT) / 2 + _SLOT / 2
