@@ -118,3 +118,24 @@ def test_summary_controversies_and_export_commands(tmp_path: Path, capsys: pytes
     out = tmp_path / "e.graphml"
     assert main(["export", "graphml", "--data", str(SECOND_DATASET), "--out", str(out)]) == 0
     assert out.is_file()
+
+
+def test_the_facets_that_separate_two_sides_are_measured_not_guessed() -> None:
+    """Values in no order by total variation distance, numbers by probability of superiority; alike sides
+    are not said to be separated."""
+    from evidencekg.analysis.contradictions import _separations
+
+    first = {"population": {"f1": {"women"}, "f2": {"women"}, "f3": {"men"}, "f4": {"women"}},
+             "design": {"s1": {"cohort"}, "s2": {"cohort"}},
+             "sample size": {"s1": {"10"}, "s2": {"30"}}}
+    second = {"population": {"f5": {"men"}, "f6": {"men"}, "f7": {"men"}, "f8": {"women"}},
+              "design": {"s3": {"cohort"}, "s4": {"cohort"}},
+              "sample size": {"s3": {"100"}, "s4": {"20"}}}
+    found = {s.facet: s for s in _separations(first, second)}
+    assert found["population"].strength == 0.5  # 3/4 women against 1/4
+    assert found["population"].first == ("women (75%)", "men (25%)")
+    assert "design" not in found
+    # 10 and 30 against 100 and 20: P(first > second) = 1/4, and |2 * 1/4 - 1| = 0.5.
+    assert found["sample size"].strength == 0.5
+    assert found["sample size"].first == ("median 20, 10\u201330",)
+    assert _separations({"population": {"a": {"x"}}}, {"population": {"b": {"y"}}})[0].strength == 1.0

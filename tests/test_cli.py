@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from pathlib import Path
@@ -128,7 +130,7 @@ def test_query_accepts_a_file_and_parameters(tmp_path: Path) -> None:
 
 
 def test_contradictions_and_stats_json() -> None:
-    completed = run_cli("contradictions", "--format", "json")
+    completed = run_cli("contradictions", "--pairs", "--format", "json")
     assert completed.returncode == 0
     assert json.loads(completed.stdout)["results"]["bindings"]
     stats = json.loads(run_cli("stats", "--format", "json").stdout)
@@ -136,18 +138,40 @@ def test_contradictions_and_stats_json() -> None:
 
 
 def test_contradictions_carry_their_explanations_in_every_format() -> None:
-    table = run_cli("contradictions").stdout
-    bindings = json.loads(run_cli("contradictions", "--format", "json").stdout)["results"]["bindings"]
+    table = run_cli("contradictions", "--pairs").stdout
+    bindings = json.loads(run_cli("contradictions", "--pairs", "--format", "json").stdout)["results"]["bindings"]
     assert bindings and all(row["differences"]["value"] for row in bindings)
     for row in bindings:
         for line in row["differences"]["value"].split("\n"):
             assert line in table
-    csv_text = run_cli("contradictions", "--format", "csv").stdout
+    csv_text = run_cli("contradictions", "--pairs", "--format", "csv").stdout
     assert csv_text.splitlines()[0].endswith(",differences")
     # A relation is named by both findings' study and finding ids, never by the second finding's id alone.
     relations = [line.split(None, 1)[1] for line in table.splitlines() if line.strip().startswith("relation")]
     assert len(relations) == len(bindings) == len(set(relations))
     assert all(" vs " in name and name.count("/") == 2 for name in relations)
+
+
+def test_contradictions_are_one_block_per_pair_of_positions_in_every_format() -> None:
+    """The table, JSON and CSV say the same: each side's direction, studies and strongest studies."""
+    table = run_cli("contradictions")
+    assert table.returncode == 0, table.stderr
+    blocks = json.loads(run_cli("contradictions", "--format", "json").stdout)["contradictions"]
+    rows = list(csv.DictReader(io.StringIO(run_cli("contradictions", "--format", "csv").stdout)))
+    pairs = len(evidencekg.query(evidencekg.build_graph(evidencekg.bundled_data_dir()), "contradictions"))
+    assert blocks and sum(block["pairs"] for block in blocks) == pairs
+    assert f"{pairs} pair" in table.stderr
+    assert len(rows) == 2 * len(blocks)
+    for number, block in enumerate(blocks, start=1):
+        assert f"{number}. " in table.stdout
+        for side, row in zip(block["sides"], rows[2 * number - 2:2 * number], strict=True):
+            assert (row["direction"], row["studies"]) == (side["direction"], str(side["studies"]))
+            for study in side["strongest"]:
+                assert study["label"] in table.stdout and study["label"] in row["strongest"]
+        for separation in block["separating"]:
+            assert f"{separation['facet']} ({separation['strength']:.2f}): {', '.join(separation['first'])}" \
+                in table.stdout
+    assert "evidencekg contradictions --pairs" in table.stdout
 
 
 def test_queries_lists_every_shipped_query() -> None:

@@ -202,7 +202,7 @@ def test_load_cypher_takes_values_only_as_parameters(tmp_path: Path, tricky_kg: 
 
 
 def _pairs_from_contradictions(data_dir: Path | None) -> set[tuple[str, str]]:
-    args = ["contradictions", "--format", "json"] + (["--data", str(data_dir)] if data_dir else [])
+    args = ["contradictions", "--pairs", "--format", "json"] + (["--data", str(data_dir)] if data_dir else [])
     completed = run_cli(*args)
     assert completed.returncode == 0, completed.stderr
     rows = json.loads(completed.stdout)["results"]["bindings"]

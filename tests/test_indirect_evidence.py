@@ -261,11 +261,11 @@ def test_summary_and_contradictions_show_it_on_the_command_line(data: Path, tmp_
     opposite = _dataset(tmp_path / "data", assumed_null=edit(edit(ASSUMED_NULL, "direction: no-change",
                                                                   "direction: increase"),
                                                              "    significant: false\n", ""))
-    blocks = run_cli("contradictions", "--data", str(opposite))
+    blocks = run_cli("contradictions", "--pairs", "--data", str(opposite))
     assert blocks.returncode == 0
     assert "rests on assumed values" in blocks.stdout and "a secondary page" in blocks.stdout
     assert "across 3 groups" in blocks.stdout
-    as_json = json.loads(run_cli("contradictions", "--data", str(opposite), "--format", "json").stdout)
+    as_json = json.loads(run_cli("contradictions", "--pairs", "--data", str(opposite), "--format", "json").stdout)
     assert all("assumed2" in b or "assumed1" in b for b in as_json["results"]["bindings"])
 
 

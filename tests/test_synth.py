@@ -434,3 +434,32 @@ def test_disagreement_in_aggregate_gives_a_hot_question_one_row(built: Built) ->
     sides = {(int(str(row["studies1"])), int(str(row["studies2"]))): int(str(row["pairs"])) for row in rows}
     by_side = (hot["sides"]["decrease"]["studies"], hot["sides"]["increase"]["studies"])
     assert sides.get(by_side, sides.get(by_side[::-1])) == hot["counts"]["opposite_directions"]
+
+
+def test_contradictions_in_aggregate_give_a_hot_question_one_block(built: Built) -> None:
+    """One contradiction per pair of positions: its pairs add up to the pairwise query's rows, and the hot
+    question's block has the planted studies on each side and names design among what separates them
+    exactly when the planted designs of the two sides are that far apart."""
+    from evidencekg.analysis.contradictions import SEPARATION_SHOWN, contradicting_positions
+
+    manifest, kg = built
+    found = contradicting_positions(kg)
+    assert sum(c.pairs for c in found) == len(kg.query("contradictions"))
+    for contradiction in found:
+        for side in contradiction.sides:
+            strengths = [(s.level_rank is None, s.level_rank or 0, -(s.sample_size or 0)) for s in side.strongest]
+            assert strengths == sorted(strengths) and len(side.strongest) == min(3, side.studies)
+    hot = _planted(manifest.out_dir)["hot_question"]
+    if hot is None:
+        return
+    block = next(c for c in found if c.pairs == hot["counts"]["opposite_directions"])
+    assert block is found[0], "the block with the most studies comes first"
+    assert {side.direction: side.studies for side in block.sides} == {
+        direction: side["studies"] for direction, side in hot["sides"].items()}
+    designs = [Counter(hot["designs"][side.direction]) for side in block.sides]
+    shares = [{design: count / sum(c.values()) for design, count in c.items()} for c in designs]
+    distance = sum(abs(shares[0].get(d, 0) - shares[1].get(d, 0)) for d in designs[0].keys() | designs[1].keys()) / 2
+    separating = {s.facet: s.strength for s in block.separating}
+    assert ("design" in separating) == (distance >= SEPARATION_SHOWN)
+    if "design" in separating:
+        assert separating["design"] == round(distance, 2)

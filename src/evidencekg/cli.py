@@ -132,22 +132,28 @@ def _explanations(kg: KnowledgeGraph, relations: Sequence[str] | None = None) ->
     return explanations(kg, relations)
 
 
+def _contradictions_command(data_dir: Path | None, store_dir: Path | None) -> str:
+    """The command line that lists the contradictions of the same graph."""
+    import shlex
+
+    return shlex.join(["evidencekg", "contradictions", *(["--data", str(data_dir)] if data_dir else []),
+                       *(["--store", str(store_dir)] if store_dir else [])])
+
+
 def _contradictions_shown(kg: KnowledgeGraph, see_all: str) -> tuple[str, int]:
-    """The first :data:`CONTRADICTIONS_SHOWN` contradiction blocks and how many there are in all.
+    """The first :data:`CONTRADICTIONS_SHOWN` contradictions, one block per pair of positions, and how many there are.
 
     A large dataset has thousands, which would bury everything else ``build`` says: the rest are
-    counted, with the command that lists them, and only the blocks shown are explained.
+    counted, with the command that lists them.
     """
-    from .sparql.results import QueryResult
+    from .analysis.contradictions import as_text, contradicting_positions
 
-    result = kg.query("contradictions")
-    shown = QueryResult(result.variables, result.rows[:CONTRADICTIONS_SHOWN])
-    relations = [str(record["relation"]) for record in shown.records() if "relation" in record]
-    text = _contradiction_blocks(shown, _explanations(kg, relations))
-    if len(result) > len(shown):
-        text += (f"\n… and {plural(len(result) - len(shown), 'more contradiction')} ({len(result)} in all): "
+    found = contradicting_positions(kg)
+    text = as_text(found[:CONTRADICTIONS_SHOWN], f"{see_all} --pairs")
+    if len(found) > CONTRADICTIONS_SHOWN:
+        text += (f"\n… and {plural(len(found) - CONTRADICTIONS_SHOWN, 'more contradiction')} ({len(found)} in all): "
                  f"`{see_all}` lists every one, `{see_all} --format json` with every field.\n")
-    return text, len(result)
+    return text, len(found)
 
 
 def _contradiction_blocks(result: QueryResult, explanations: dict[str, list[str]] | None = None) -> str:
@@ -231,8 +237,6 @@ def _engine() -> str:
               help="Also keep the graph in an on-disk Oxigraph store here, for query --store and serve.")
 def build(data_dir: Path | None, out_dir: Path, quiet: bool, store_dir: Path | None) -> None:
     """Build the graph (records → RDF → OWL RL), validate it, list contradictions, write the graphs."""
-    import shlex
-
     from .atomic import write_files
     from .outputs.files import render_outputs
     from .pipeline import validate
@@ -242,8 +246,7 @@ def build(data_dir: Path | None, out_dir: Path, quiet: bool, store_dir: Path | N
     report = validate(kg, progress=progress).report
     contradictions = ""
     if not quiet:
-        see_all = shlex.join(["evidencekg", "contradictions", *(["--data", str(data_dir)] if data_dir else []),
-                              *(["--store", str(store_dir)] if store_dir else [])])
+        see_all = _contradictions_command(data_dir, store_dir)
         with progress.stage("queries") as stage:
             counts = _counts_line(kg)
             contradictions, found = _contradictions_shown(kg, see_all)
@@ -390,11 +393,33 @@ def query_command(name_or_file: str, data_dir: Path | None, fmt: str, params: tu
 @_store_option
 @_data_option
 @_format_option(QUERY_FORMATS)
-def contradictions(data_dir: Path | None, fmt: str) -> None:
-    """Findings of different studies with opposite directions for the same outcome and contrast."""
+@click.option("--pairs", is_flag=True,
+              help="List every pair of findings with its explanation facets, instead of one block per pair of "
+                   "positions (a question answered by many studies has thousands of pairs).")
+def contradictions(data_dir: Path | None, fmt: str, pairs: bool) -> None:
+    """Findings of different studies with opposite directions for the same outcome and contrast.
+
+    One block per pair of positions that contradict each other: each side's studies and participants, its
+    strongest studies, and the facets on which the sides share no value. --pairs lists the pairs themselves.
+    """
     from .sparql.results import render
 
     kg = _build(data_dir)
+    if not pairs:
+        from .analysis.contradictions import as_table, as_text, contradicting_positions
+
+        found = contradicting_positions(kg)
+        _say(f"contradictions: {plural(len(found), 'pair')} of positions, "
+             f"{plural(sum(c.pairs for c in found), 'pair')} of findings")
+        if fmt == "table":
+            store_dir = click.get_current_context().meta.get(_STORE)
+            click.echo(as_text(found, _contradictions_command(data_dir, store_dir) + " --pairs"), nl=False)
+        elif fmt == "json":
+            click.echo(json.dumps({"contradictions": [c.as_dict() for c in found]}, indent=2, sort_keys=True,
+                                  ensure_ascii=False))
+        else:
+            click.echo(render(as_table(found), fmt), nl=False)
+        return
     result = kg.query("contradictions")
     _say(f"contradictions: {plural(len(result), 'pair')}")
     differences = _explanations(kg)

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from ..knowledge_graph import KnowledgeGraph
-from ..resources import queries_dir
-from ..sparql.named import NamedQuery, read_query
+from ..sparql.named import NamedQuery, internal_query
 from .summary import QuestionSummary, evidence_summary
 
 if TYPE_CHECKING:
@@ -75,10 +73,8 @@ def to_networkx(kg: KnowledgeGraph) -> nx.MultiDiGraph:
     return graph
 
 
-@cache
 def _analysis_query(name: str) -> NamedQuery:
-    """One of the analyses' own queries, ``queries/analysis/<name>.rq``, read and parsed once."""
-    return read_query(queries_dir() / "analysis" / f"{name}.rq", f"analysis/{name}")
+    return internal_query("analysis", name)
 
 
 def _shown(term: Node | None, preferred: Node | None, plain: Node | None) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from rdflib import Graph
@@ -32,8 +31,7 @@ from ..errors import SourceLocation
 from ..knowledge_graph import KnowledgeGraph
 from ..records.reader import Path_, Record
 from ..records.revisions import DatasetSide
-from ..resources import queries_dir
-from ..sparql.named import NamedQuery, read_query
+from ..sparql.named import NamedQuery, internal_query
 from ..validation.baseline import compare_with_baseline
 from ..validation.report import NEW, ShaclResult, ValidationReport
 from .summary import CERTAINTY_LEVELS, QuestionSummary, RatingStep, evidence_summary
@@ -51,9 +49,8 @@ VOCABULARY, METADATA = "vocabulary", "dataset"
 Pair = tuple[str, str]
 
 
-@cache
 def _query(name: str) -> NamedQuery:
-    return read_query(queries_dir() / "diff" / f"{name}.rq", f"diff/{name}")
+    return internal_query("diff", name)
 
 
 def _slug(local_name: str) -> str:

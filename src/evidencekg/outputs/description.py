@@ -26,8 +26,7 @@ from rdflib.term import Node
 
 from ..namespaces import EKG, FOAF, ONTOLOGY_IRI, PREFIXES, SPDX, VOID
 from ..rdf.build import base_iri, license_iri
-from ..resources import queries_dir
-from ..sparql.named import read_query
+from ..sparql.named import internal_query
 
 if TYPE_CHECKING:
     from ..knowledge_graph import KnowledgeGraph
@@ -114,7 +113,7 @@ def _statistics(graph: Graph, dataset: URIRef, kg: KnowledgeGraph) -> None:
 
 
 def _rows(kg: KnowledgeGraph, name: str) -> list[dict[str, Node]]:
-    query = read_query(queries_dir() / "description" / f"{name}.rq", f"description/{name}")
+    query = internal_query("description", name)
     return kg.engine.select(query, layers=DATA_LAYERS).records()
 
 

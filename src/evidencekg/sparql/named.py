@@ -107,6 +107,13 @@ def derivation_queries() -> tuple[NamedQuery, ...]:
 
 
 @cache
+def internal_query(folder: str, name: str) -> NamedQuery:
+    """One of the queries a part of evidencekg reads with, ``queries/<folder>/<name>.rq`` (named
+    ``<folder>/<name>``), read and parsed once; not one of the named questions."""
+    return read_query(queries_dir() / folder / f"{name}.rq", f"{folder}/{name}")
+
+
+@cache
 def load_query(name_or_path: str) -> NamedQuery:
     """A shipped query by name (``contradictions``), or any ``.rq`` file by path."""
     shipped = available_queries()

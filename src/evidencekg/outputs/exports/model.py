@@ -26,7 +26,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING
 
 from rdflib import BNode, Literal, URIRef
@@ -37,8 +36,7 @@ from ...engines.base import Triple
 from ...errors import InputError
 from ...namespaces import EKG, PREFIXES
 from ...rdf.ntriples import node_text
-from ...resources import queries_dir
-from ...sparql import NamedQuery, read_query
+from ...sparql.named import NamedQuery, internal_query
 
 if TYPE_CHECKING:
     from ...knowledge_graph import KnowledgeGraph
@@ -277,10 +275,9 @@ class PropertyGraph:
         }
 
 
-@cache
 def export_query(name: str) -> NamedQuery:
-    """One of the exports' own queries, ``queries/export/<name>.rq``, read and parsed once."""
-    return read_query(queries_dir() / "export" / f"{name}.rq", f"export/{name}")
+    """One of the exports' own queries, ``queries/export/<name>.rq``."""
+    return internal_query("export", name)
 
 
 def literal_value(term: Literal, scalar: str, where: str) -> Value:

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import TYPE_CHECKING
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from ...resources import queries_dir
-from ...sparql import NamedQuery, read_query
+from ...sparql.named import NamedQuery, internal_query
 from ...sparql.results import display
 
 if TYPE_CHECKING:
     from ...knowledge_graph import KnowledgeGraph
 
 
-@cache
 def report_query(name: str) -> NamedQuery:
-    """One of the report's own queries, ``queries/report/<name>.rq``, read and parsed once."""
-    return read_query(queries_dir() / "report" / f"{name}.rq", f"report/{name}")
+    """One of the report's own queries, ``queries/report/<name>.rq``."""
+    return internal_query("report", name)
 
 
 def query_rows(kg: KnowledgeGraph, name: str) -> list[dict[str, Node]]:
