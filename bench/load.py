@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -31,7 +30,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from machine import cpu_model, package_version, total_memory_bytes  # noqa: E402
+from machine import machine_info  # noqa: E402
 
 PARTS = (("read", "read_records"), ("validate", "validate_records"), ("load", "load (read + validate)"),
          ("rdf", "to_rdf"))
@@ -98,9 +97,9 @@ def render_markdown(result: dict[str, Any]) -> str:
     modes = {"serial": [r for r in runs if r["workers"] == 1],
              f"{result['workers']} workers": [r for r in runs if r["workers"] == result["workers"]]}
     lines = ["# Load benchmark: serial and parallel reading", "",
-             f"Machine: {machine['cpu']}, {machine['usable_cores']} usable cores, "
-             f"{(machine['memory_bytes'] or 0) / 1024**3:.1f} GB, Python {machine['python']}, "
-             f"evidencekg {machine['evidencekg']}; {machine['date']}.", "",
+             f"Machine: {machine['cpu']}, {machine['cpu_affinity'] or machine['cpu_count']} usable cores, "
+             f"{(machine['memory_bytes'] or 0) / 1024**3:.1f} GB, {machine['python']}, "
+             f"evidencekg {machine['packages'].get('evidencekg')}; {machine['date']}.", "",
              f"{result['studies']:,} studies ({result['data']}), median of {result['repeat']} runs each, "
              "the modes alternating; seconds. Only reading runs in worker processes: the other stages show how "
              "much a run varies. A machine that other processes keep busy leaves the workers no free core.", "",
@@ -150,13 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for workers in (1, args.workers):
             _log(f"run {repetition + 1} of {args.repeat}, EVIDENCEKG_WORKERS={workers}")
             runs.append(run_child(data, workers))
-    result = {"machine": {"cpu": cpu_model(), "usable_cores": len(os.sched_getaffinity(0))
-                          if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-                          "memory_bytes": total_memory_bytes(), "python": platform.python_version(),
-                          "evidencekg": package_version("evidencekg"),
-                          "date": time.strftime("%Y-%m-%d %H:%M", time.localtime())},
-              "data": str(data), "studies": runs[0]["studies"], "workers": args.workers, "repeat": args.repeat,
-              "runs": runs}
+    result = {"machine": machine_info(BENCH.parent), "data": str(data), "studies": runs[0]["studies"],
+              "workers": args.workers, "repeat": args.repeat, "runs": runs}
     markdown = render_markdown(result)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "load-latest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
