@@ -162,19 +162,23 @@ class KnowledgeGraph:
         if self._counts:
             return dict(self._counts)
         instances = self.engine.instances
-        out = {
-            "studies_out": len(instances(EKG.Study, "asserted")),
-            "groups_out": len(instances(EKG.Group, "asserted")),
-            "findings_out": len(self.findings()),
-        }
         relations = {
             "disagreements": len(instances(EKG.Disagreement, "derived")),
             # Not derived (they grow with the square of the findings on a question): paired on demand.
             "agreements": len(self.query("agreements").rows),
         }
         triples = {f"{layer}_triples": self.engine.count(layer) for layer in ("asserted", "inferred", "derived")}
-        self._counts.update({**self.dataset.counts(), **out, **relations, **triples})
+        self._counts.update({**self.dataset.counts(), **self.nodes_out(), **relations, **triples})
         return dict(self._counts)
+
+    def nodes_out(self) -> dict[str, int]:
+        """Studies, groups and findings in the graph, to hold against the records: cheap, unlike the relations."""
+        instances = self.engine.instances
+        return {
+            "studies_out": len(instances(EKG.Study, "asserted")),
+            "groups_out": len(instances(EKG.Group, "asserted")),
+            "findings_out": len(self.findings()),
+        }
 
 
 def run_query(engine: Selects, name: str | NamedQuery, bindings: Mapping[str, Node] | None = None, *,
