@@ -222,7 +222,7 @@ def _checked_graph(kg: KnowledgeGraph, shapes: Graph | None, progress: Progress 
         report = kg.engine.validate(shapes, kg.built)
         stage.done(lambda: ", ".join(plural(report.counts()[kind], kind.removesuffix("s"))
                                      for kind in ("violations", "warnings", "notes")))
-    counts = kg.counts()
+    counts = kg.dataset.counts()
     names = sorted([*kg.dataset.dataset_files(), *(r.path for r in kg.dataset.study_records.values())])
     return CheckedInput(report, len(names), counts["studies"], counts["findings"], tuple(names),
                         Path(kg.dataset.root).resolve().parent, fallbacks=_fallbacks(kg.engine))

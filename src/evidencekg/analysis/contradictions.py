@@ -132,13 +132,20 @@ def contradicting_positions(kg: KnowledgeGraph, strongest: int = STRONGEST_SHOWN
     """
     sides: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
     finding_sides: dict[str, set[tuple[tuple[str, str], int]]] = {}
-    for row in kg.query(_analysis_query("contradiction-sides")).records():
+    side_rows = kg.query(_analysis_query("contradiction-sides")).records()
+    positions = {str(row["position"]): row for row in kg.query(_analysis_query("positions")).records()}
+    study_rows = {str(row["study"]): row for row in kg.query(_analysis_query("studies")).records()}
+    for row in side_rows:
         key = (str(row["position1"]), str(row["position2"]))
         number = _integer(row["side"]) or 0
-        side = sides.setdefault(key, {}).setdefault(number, {
-            "position": str(row["position1" if number == 1 else "position2"]), "contrast": display(row["contrast"]),
-            "term": display(row["term"]), "outcome": display(row["outcome"]), "direction": display(row["direction"]),
-            "findings": set(), "studies": {}, "pairs": 0, "dependent": 0})
+        position = str(row["position1" if number == 1 else "position2"])
+        if number not in sides.setdefault(key, {}):
+            said = positions[position]
+            sides[key][number] = {
+                "position": position, "contrast": display(said["contrast"]), "term": display(said["term"]),
+                "outcome": display(said["outcome"]), "direction": display(said["direction"]),
+                "findings": set(), "studies": {}, "pairs": 0, "dependent": 0}
+        side = sides[key][number]
         finding = str(row["finding"])
         if finding not in side["findings"]:
             side["findings"].add(finding)
@@ -146,17 +153,20 @@ def contradicting_positions(kg: KnowledgeGraph, strongest: int = STRONGEST_SHOWN
             side["dependent"] += _integer(row.get("dependentPairs")) or 0
             finding_sides.setdefault(finding, set()).add((key, number))
         study = str(row["study"])
+        weighed = study_rows.get(study, {})
         side["studies"][study] = SideStudy(
-            display(row["studyLabel"]) if "studyLabel" in row else study, study,
-            display(row["design"]) if "design" in row else None, _integer(row.get("levelRank")),
-            _integer(row.get("sampleSize")))
+            display(weighed["studyLabel"]) if "studyLabel" in weighed else study, study,
+            display(weighed["design"]) if "design" in weighed else None, _integer(weighed.get("levelRank")),
+            _integer(weighed.get("sampleSize")))
 
     values: dict[tuple[tuple[str, str], int], Facets] = {}
+    labels = _labels(kg)
     for row in kg.query(_analysis_query("contradiction-context")).records():
         finding = str(row["finding"])
         for place in finding_sides.get(finding, ()):
-            shown = display(row["valueLabel"]) if "valueLabel" in row else display(row["value"])
-            facet = values.setdefault(place, {}).setdefault(display(row["facetLabel"]), {})
+            shown = labels.get(row["value"]) or display(row["value"])
+            facet_type = labels.get(row["facetType"]) or display(row["facetType"])
+            facet = values.setdefault(place, {}).setdefault(facet_type, {})
             facet.setdefault(finding, set()).add(shown)
 
     contradictions = []
@@ -175,6 +185,17 @@ def contradicting_positions(kg: KnowledgeGraph, strongest: int = STRONGEST_SHOWN
     contradictions.sort(key=lambda c: (-(c.sides[0].studies + c.sides[1].studies), -c.pairs, c.sides[0].outcome,
                                        c.sides[0].term, c.sides[1].term, c.sides[0].position, c.sides[1].position))
     return contradictions
+
+
+def _labels(kg: KnowledgeGraph) -> dict[Node, str]:
+    """Each labelled term's preferred label, else its rdfs:label."""
+    labels: dict[Node, str] = {}
+    for row in kg.query(internal_query("report", "labels")).records():
+        if "prefLabel" in row:
+            labels[row["term"]] = str(row["prefLabel"])
+        else:
+            labels.setdefault(row["term"], str(row["label"]))
+    return labels
 
 
 def _study_facets(studies: Iterable[SideStudy]) -> Facets:
