@@ -32,6 +32,7 @@ COMMANDS: dict[str, list[str]] = {
     "report": ["report", "--out", "{out}/report"],
     "summary": ["summary"],
     "controversies": ["controversies"],
+    "contradictions": ["contradictions"],
     "export graphml": ["export", "graphml", "--out", "{out}/evidence.graphml"],
 }
 """Name → the arguments after ``evidencekg`` (``--data`` and ``--store`` are added)."""
