@@ -140,10 +140,11 @@ def contradicting_positions(kg: KnowledgeGraph, strongest: int = STRONGEST_SHOWN
         number = _integer(row["side"]) or 0
         position = str(row["position1" if number == 1 else "position2"])
         if number not in sides.setdefault(key, {}):
-            said = positions[position]
+            # A position whose term lacks a label (a SHACL violation) is still shown, with the label empty.
+            said = positions.get(position, {})
             sides[key][number] = {
-                "position": position, "contrast": display(said["contrast"]), "term": display(said["term"]),
-                "outcome": display(said["outcome"]), "direction": display(said["direction"]),
+                "position": position, "contrast": display(said.get("contrast")), "term": display(said.get("term")),
+                "outcome": display(said.get("outcome")), "direction": display(said.get("direction")),
                 "findings": set(), "studies": {}, "pairs": 0, "dependent": 0}
         side = sides[key][number]
         finding = str(row["finding"])
