@@ -250,3 +250,27 @@ def test_bundled_disagreements_show_tests_across_groups_and_assumptions(
             if read_from_test:
                 assert f"{side}Significant" not in row and f"{side}P" not in row, key
             assert (f"{side}Assumed" in row) == rests_on_assumption(key), key
+
+
+def test_opposite_findings_meet_as_sides_of_one_contradiction(bundled_kg: evidencekg.KnowledgeGraph) -> None:
+    """Serum magnesium lower in one study and higher in another: one contradiction, a finding on each side."""
+    from evidencekg.namespaces import EKG
+
+    def ids(nodes: object) -> set[str]:  # study/finding ids, as _findings gives them
+        return {str(n).split("/study/", 1)[1] for n in nodes}  # type: ignore[attr-defined]
+
+    lower = _findings(bundled_kg, "yildirim-2020", "serum-magnesium", "decrease")
+    higher = _findings(bundled_kg, "jimenez-jimenez-2022", "serum-magnesium", "increase")
+    engine = bundled_kg.engine
+    sides = {c: (ids(engine.objects(c, EKG.firstSide)), ids(engine.objects(c, EKG.secondSide)))
+             for c in engine.instances(EKG.Contradiction, "derived")}
+    holding = [c for c, (first, second) in sides.items()
+               if (lower <= first and higher <= second) or (higher <= first and lower <= second)]
+    assert len(holding) == 1
+    assert EKG.OppositeDirections in set(engine.objects(holding[0], EKG.relationKind))
+    # The disagreements are exactly the pairs of a contradiction's two sides from different studies.
+    disagreements = {frozenset(ids((r["finding1"], r["finding2"])))
+                     for r in evidencekg.query(bundled_kg, "disagreements").records()}
+    paired = {frozenset((a, b)) for first, second in sides.values() for a in first for b in second
+              if a.split("/finding/")[0] != b.split("/finding/")[0]}
+    assert disagreements == paired

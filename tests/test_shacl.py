@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers import BROKEN
+from rdflib import RDF, URIRef
 
 import evidencekg
 from evidencekg.cli import main
 from evidencekg.engines.reference import validate_graphs
+from evidencekg.namespaces import EKG
 
 BROKEN_CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir()) if BROKEN.is_dir() else []
 
@@ -123,3 +125,30 @@ def test_turtle_report_is_the_w3c_report_and_stable(bundled_kg: evidencekg.Knowl
     assert len(set(graph.subjects(SH.focusNode, None))) > 0
     assert (None, SH.conforms, Literal(not report.results)) in graph
     assert len(list(graph.subjects(None, SH.ValidationResult))) == len(report.results)
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_broken_contradictions_are_violations(engine: str) -> None:
+    """What 3-contradictions.rq promises of a contradiction is checked: a derivation that breaks it fails the gate."""
+    kg = evidencekg.build_graph(evidencekg.bundled_data_dir(), engine=engine)
+    contradiction = min(kg.engine.instances(EKG.Contradiction, "derived"))
+    first_side = min(kg.engine.objects(contradiction, EKG.firstSide))
+    opposite_only = URIRef(f"{contradiction}-broken")
+    kg.engine.load("derived", [
+        # A finding on the first side that does not take the first position, and no second side at all.
+        (opposite_only, RDF.type, EKG.Contradiction),
+        (opposite_only, EKG.firstPosition, min(kg.engine.objects(contradiction, EKG.secondPosition))),
+        (opposite_only, EKG.secondPosition, min(kg.engine.objects(contradiction, EKG.firstPosition))),
+        (opposite_only, EKG.contrastKind, EKG.ConditionContrast),
+        (opposite_only, EKG.relationKind, EKG.OppositeDirections),
+        (opposite_only, EKG.firstSide, first_side),
+        # Roles named on a contradiction that is not effect vs null.
+        (opposite_only, EKG.effectPosition, min(kg.engine.objects(contradiction, EKG.firstPosition))),
+    ])
+    messages = {r.message for r in kg.engine.validate().results if r.focus_node == str(opposite_only)}
+    assert messages == {
+        "a finding on a side of a contradiction takes that side's position",
+        "a contradiction has at least one finding on its second side",
+        "an effect-vs-null contradiction names its two positions, one as the effect and one as the null, "
+        "and only it does",
+    }

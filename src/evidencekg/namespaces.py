@@ -47,6 +47,7 @@ class EKG(DefinedNamespace):
     Condition: URIRef
     ConditionContrast: URIRef
     ConditionFacet: URIRef
+    Contradiction: URIRef
     ContrastKind: URIRef
     ControlRole: URIRef
     CrossSectionalStudy: URIRef
@@ -134,12 +135,15 @@ class EKG(DefinedNamespace):
     disagreesWith: URIRef
     dose: URIRef
     effectFinding: URIRef
+    effectPosition: URIRef
     evidenceLevel: URIRef
     exposure: URIRef
     exposureOrBroader: URIRef
     facetType: URIRef
     factor: URIRef
     firstFinding: URIRef
+    firstPosition: URIRef
+    firstSide: URIRef
     firstValue: URIRef
     fromTest: URIRef
     group: URIRef
@@ -160,6 +164,7 @@ class EKG(DefinedNamespace):
     largerFinding: URIRef
     levelRank: URIRef
     nullFinding: URIRef
+    nullPosition: URIRef
     oppositeOf: URIRef
     outcome: URIRef
     outcomeOrBroader: URIRef
@@ -180,6 +185,7 @@ class EKG(DefinedNamespace):
     reason: URIRef
     receivedIntervention: URIRef
     relatesFinding: URIRef
+    relatesPosition: URIRef
     relationKind: URIRef
     reportedIn: URIRef
     reportedPValue: URIRef
@@ -192,6 +198,8 @@ class EKG(DefinedNamespace):
     roleCode: URIRef
     sampleSize: URIRef
     secondFinding: URIRef
+    secondPosition: URIRef
+    secondSide: URIRef
     secondValue: URIRef
     significant: URIRef
     sourceRecord: URIRef

@@ -128,7 +128,7 @@ class Question:
 
 
 def are_comparable(a: RuleFinding, b: RuleFinding, anc: dict[str, frozenset[str]]) -> bool:
-    """1-comparable-findings.rq: different studies, related outcomes, the same and related contrast."""
+    """As 2-comparable-positions.rq and 3-contradictions.rq: different studies, related outcomes and contrast."""
     if a.study == b.study or a.kind != b.kind:
         return False
     if a.outcome not in anc[b.outcome] and b.outcome not in anc[a.outcome]:
