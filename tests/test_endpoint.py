@@ -131,6 +131,22 @@ def test_a_stale_or_foreign_store_is_refused(store: Path, data: Path, tmp_path: 
     assert not any(foreign.iterdir())
 
 
+def test_a_store_built_with_other_derivations_is_refused(store: Path, data: Path, tmp_path: Path) -> None:
+    """The same version with an edited ontology or derivation query derives another graph: not answered for."""
+    import json
+
+    copy = tmp_path / "copy"
+    shutil.copytree(store, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["derivations_sha256"]
+    manifest["derivations_sha256"] = "0" * 64
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    refused = run_cli("query", "contradictions", "--data", str(data), "--store", str(copy))
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (f"error: {copy}: built with another ontology or other derivation queries "
+                                      f"than this evidencekg's; rebuild it with evidencekg build --store {copy}")
+
+
 def test_build_never_replaces_a_directory_that_is_not_a_store(data: Path, tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()

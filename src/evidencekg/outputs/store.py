@@ -4,9 +4,11 @@
 graph, the same quads as ``evidence.trig``; ``DIR/ntriples/<layer>.nt`` holds each layer
 again as sorted N-Triples, which a reader of a whole layer (an export) reads several
 times faster than the database; ``DIR/manifest.json`` records what it was built from:
-the SHA-256 of the dataset's files and evidencekg's version. Opening checks both, so
-a store built from another state of the dataset, or by another version whose
-derivations may differ, is refused instead of answering for it.
+the SHA-256 of the dataset's files, evidencekg's version, and the SHA-256 of the
+ontology and derivation queries the build ran. Opening checks all three, so a store
+built from another state of the dataset, by another version, or by the same version
+with other derivations (an edited ontology or ``queries/derive/``) is refused instead
+of answering for it.
 
 >>> import tempfile, pathlib, evidencekg
 >>> kg = evidencekg.build_graph(evidencekg.bundled_data_dir())
@@ -36,7 +38,7 @@ from ..rdf.build import to_rdf
 from ..records.checks import load_dataset
 from ..records.model import DatasetMetadata
 from ..records.reader import DATASET_FILE, VOCABULARY_FILE, display_path, read_record, study_files
-from ..resources import package_version
+from ..resources import ontology_path, package_version, queries_dir
 from ..sparql.named import NamedQuery
 from ..sparql.results import QueryResult
 from .directory import MANIFEST, publish_directory
@@ -64,6 +66,16 @@ def dataset_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
+def derivation_digest() -> str:
+    """SHA-256 over the shipped files that decide what a build infers and derives: the ontology and
+    ``queries/derive/``. A version number changes only on release; these change in every working copy."""
+    digest = hashlib.sha256()
+    for path in (ontology_path(), *sorted((queries_dir() / "derive").glob("*.rq"))):
+        name = path.name.encode("utf-8")
+        digest.update(len(name).to_bytes(4, "big") + name + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def write_store(kg: KnowledgeGraph, target: Path | str) -> Path:
     """Write every layer of ``kg`` into an on-disk store at ``target`` (new, empty, or an earlier store)."""
     import pyoxigraph
@@ -77,6 +89,7 @@ def write_store(kg: KnowledgeGraph, target: Path | str) -> Path:
         "contents": [OXIGRAPH_DIR, *([NTRIPLES_DIR] if layers else [])],
         "evidencekg": package_version(),
         "dataset_sha256": dataset_digest(kg.dataset.root),
+        "derivations_sha256": derivation_digest(),
         "graphs": {layer: str(iri) for layer, iri in sorted(kg.graph_names().items())},
         "prefixes": dict(sorted(kg.engine.prefixes.items())) if isinstance(kg.engine, FastEngine) else {},
         "counts": kg.counts(),
@@ -162,6 +175,9 @@ def open_store(location: Path | str, data_dir: Path | str) -> StoredGraph:
     if manifest.get("evidencekg") != package_version():
         raise InputError(str(location), f"built by evidencekg {manifest.get('evidencekg')}, not by this "
                                         f"version ({package_version()}); {rebuild}")
+    if manifest.get("derivations_sha256") != derivation_digest():
+        raise InputError(str(location), f"built with another ontology or other derivation queries than this "
+                                        f"evidencekg's; {rebuild}")
     if manifest.get("dataset_sha256") != dataset_digest(Path(data_dir)):
         raise InputError(str(location), f"built from another state of the dataset than {data_dir}; {rebuild}")
     try:
