@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -256,8 +257,8 @@ def test_opposite_findings_meet_as_sides_of_one_contradiction(bundled_kg: eviden
     """Serum magnesium lower in one study and higher in another: one contradiction, a finding on each side."""
     from evidencekg.namespaces import EKG
 
-    def ids(nodes: object) -> set[str]:  # study/finding ids, as _findings gives them
-        return {str(n).split("/study/", 1)[1] for n in nodes}  # type: ignore[attr-defined]
+    def ids(nodes: Iterable[object]) -> set[str]:  # study/finding ids, as _findings gives them
+        return {str(n).split("/study/", 1)[1] for n in nodes}
 
     lower = _findings(bundled_kg, "yildirim-2020", "serum-magnesium", "decrease")
     higher = _findings(bundled_kg, "jimenez-jimenez-2022", "serum-magnesium", "increase")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,30 +50,35 @@ NTRIPLES_DIR = "ntriples"
 """``DIR/ntriples/<layer>.nt``: each layer as sorted N-Triples, read by whatever reads a whole layer."""
 
 
+def _digest(files: Iterable[tuple[str, bytes]]) -> str:
+    """SHA-256 over (name, content) pairs: each name with its length, then its content's own SHA-256."""
+    digest = hashlib.sha256()
+    for name, content in files:
+        encoded = name.encode("utf-8")
+        digest.update(len(encoded).to_bytes(4, "big") + encoded + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
 def dataset_digest(root: Path) -> str:
     """SHA-256 over the name and content of every file of a dataset that a build reads."""
     root = Path(root)
-    digest = hashlib.sha256()
     files = [root / VOCABULARY_FILE, *([root / DATASET_FILE] if (root / DATASET_FILE).is_file() else []),
              *study_files(root)]
-    for path in files:
+
+    def read(path: Path) -> bytes:
         try:
-            content = path.read_bytes()
+            return path.read_bytes()
         except OSError as exc:
             raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
-        name = display_path(root, path).encode("utf-8")
-        digest.update(len(name).to_bytes(4, "big") + name + hashlib.sha256(content).digest())
-    return digest.hexdigest()
+
+    return _digest((display_path(root, path), read(path)) for path in files)
 
 
 def derivation_digest() -> str:
     """SHA-256 over the shipped files that decide what a build infers and derives: the ontology and
     ``queries/derive/``. A version number changes only on release; these change in every working copy."""
-    digest = hashlib.sha256()
-    for path in (ontology_path(), *sorted((queries_dir() / "derive").glob("*.rq"))):
-        name = path.name.encode("utf-8")
-        digest.update(len(name).to_bytes(4, "big") + name + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    shipped = (ontology_path(), *sorted((queries_dir() / "derive").glob("*.rq")))
+    return _digest((path.name, path.read_bytes()) for path in shipped)
 
 
 def write_store(kg: KnowledgeGraph, target: Path | str) -> Path:
